@@ -1,0 +1,5 @@
+"""Command line: ``python -m pipelines {demo,build,bench,docs}``."""
+
+from pipelines.cli import main
+
+raise SystemExit(main())
