@@ -70,4 +70,5 @@ def main(argv: list[str] | None = None) -> int:
     bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     return int(args.func(args))

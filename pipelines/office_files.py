@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -77,7 +78,9 @@ def _normalise_zip(data: bytes) -> bytes:
             fixed.external_attr = info.external_attr
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = content.replace(b"openpyxl", b"demo")
+                # openpyxl stamps the save time as "modified"; pin it
+                content = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2026-11-28T08:00:00Z<",
+                                 content)
             dst.writestr(fixed, content)
     return out.getvalue()
 

@@ -37,6 +37,7 @@ class Column:
     allowed: tuple[str, ...] = ()
     pii: bool = False
     note: str = ""
+    future_ok: bool = False  # a deadline may lie after the reference date
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ HAZARDS = Table(
            ("消防通道堵塞", "电动车违规充电", "燃气", "电线老化", "高空坠物", "房屋结构", "其他")),
         _C("level", "等级", "enum", True, ("重大", "较大", "一般")),
         _C("found_on", "发现日期", "date", True),
-        _C("deadline", "整改期限", "date"),
+        _C("deadline", "整改期限", "date", future_ok=True),
         _C("status", "状态", "enum", True, ("未整改", "整改中", "已整改")),
         _C("source", "来源", "enum", allowed=("巡查", "视频监控", "智慧消防", "居民上报")),
     ),

@@ -1,0 +1,171 @@
+"""Assemble the artifact's layers from validated tables: flags, points, aggregates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipelines.flags import FlagContext, assign_flags
+from pipelines.join import CompoundIndex, buildings_to_grids, points_to_areas
+from pipelines.address import clean_number, parse_address
+from pipelines.readers import TableFile
+from pipelines.validate import Quality
+
+__all__ = ["assemble", "OPEN_REPORT", "aggregate"]
+
+OPEN_REPORT = ("待受理", "已受理", "处理中")
+
+
+def _ages(birth: pd.Series, reference: date) -> pd.Series:
+    born = pd.to_datetime(birth)
+    later = (born.dt.month > reference.month) | ((born.dt.month == reference.month) & (born.dt.day > reference.day))
+    return reference.year - born.dt.year - later.astype(int)
+
+
+def _kept(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str, columns: list[str]) -> pd.DataFrame:
+    if key not in files:
+        return pd.DataFrame(columns=columns)
+    return files[key].frame.loc[keep[key]].drop(columns="_row").copy()
+
+
+def _living_arrangement(households: pd.DataFrame, residents: pd.DataFrame) -> pd.Series:
+    g = residents.groupby("household_id")["age"]
+    size = households["household_id"].map(g.size()).fillna(0)
+    all_old = households["household_id"].map(g.min() >= 60).fillna(False).astype(bool)
+    any_old = households["household_id"].map(g.max() >= 60).fillna(False).astype(bool)
+    derived = np.where(size == 1, "独居", np.where(all_old, "空巢", np.where(any_old, "与子女同住", "其他")))
+    return households["living_arrangement"].where(households["living_arrangement"] != "", derived)
+
+
+def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | None,
+                   buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, compounds: CompoundIndex,
+                   quality: Quality, address_col: str) -> gpd.GeoDataFrame:
+    """Points by coordinates, else by 楼栋编码 or address (building centroid)."""
+    lon = pd.to_numeric(frame.get("lon"), errors="coerce")
+    lat = pd.to_numeric(frame.get("lat"), errors="coerce")
+    centroids = buildings.set_index("building_id").geometry.representative_point()
+    text = frame[address_col].fillna("")
+    by_id = text.where(text.isin(centroids.index))
+    parsed = {t: parse_address(t) for t in text.unique()}
+    cid = text.map(lambda t: compounds.find(t))
+    key = cid.fillna("") + "|" + text.map(lambda t: parsed[t].building or "")
+    lookup = pd.Series(buildings["building_id"].to_numpy(),
+                       index=buildings["compound_id"] + "|" + buildings["number"].map(clean_number))
+    lookup = lookup[~lookup.index.duplicated()]
+    building = by_id.fillna(key.map(lookup))
+    has_xy = lon.notna() & lat.notna()
+    geom = gpd.points_from_xy(lon.fillna(0), lat.fillna(0), crs="EPSG:4326")
+    fallback = building.map(centroids)
+    points = gpd.GeoSeries(geom, index=frame.index, crs="EPSG:4326").where(has_xy, fallback)
+    located = points.notna() & ~points.is_empty
+    if tf is not None and keep is not None:
+        mask = pd.Series(False, index=tf.frame.index)
+        mask[frame.index[~located.to_numpy()]] = True
+        quality.add(tf, mask, address_col, "无法定位：无坐标，地址也无法匹配楼栋 / cannot be located",
+                    suggestion="补填经纬度或写明 小区+楼号", severity="error")
+        keep &= ~mask
+    out = gpd.GeoDataFrame(frame[located.to_numpy()].copy(), geometry=points[located.to_numpy()], crs="EPSG:4326")
+    areas = points_to_areas(out, buildings, grids)
+    out["building_id"] = building[located.to_numpy()].fillna(areas["building_id"])
+    out["grid_id"] = areas["grid_id"]
+    return out
+
+
+def _hazard_households(hazards: pd.DataFrame, households: pd.DataFrame) -> pd.Series:
+    """Household of a hazard whose address names a flat (building + unit + room)."""
+    parsed = hazards["location"].fillna("").map(parse_address)
+    unit = parsed.map(lambda p: p.unit)
+    room = parsed.map(lambda p: p.room)
+    key = hazards["building_id"].fillna("") + "|" + unit.fillna("") + "|" + room.fillna("")
+    hh_key = households["building_id"] + "|" + households["unit"].fillna("") + "|" + households["room"].fillna("")
+    lookup = pd.Series(households["household_id"].to_numpy(), index=hh_key)
+    lookup = lookup[~lookup.index.duplicated()]
+    return key.map(lookup).where(room.notna())
+
+
+def aggregate(households: pd.DataFrame, residents: pd.DataFrame, needs: pd.DataFrame,
+              hazards: pd.DataFrame, reports: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Figures per building or grid: people, flags, visits, needs, hazards, reports."""
+    hh = households.groupby(by)
+    res = residents.merge(households[["household_id", by]], on="household_id")
+    out = pd.DataFrame({
+        "households": hh.size(),
+        "residents": res.groupby(by).size(),
+        "aged_60_plus": res[res["age"] >= 60].groupby(by).size(),
+        "aged_80_plus": res[res["age"] >= 80].groupby(by).size(),
+        "red": households[households["flag"] == "red"].groupby(by).size(),
+        "yellow": households[households["flag"] == "yellow"].groupby(by).size(),
+        "blue": households[households["flag"] == "blue"].groupby(by).size(),
+        "overdue_visits": households[households["visit_overdue"]].groupby(by).size(),
+    })
+    open_needs = needs[needs["status"] != "已办结"].merge(households[["household_id", by]], on="household_id")
+    out["open_needs"] = open_needs.groupby(by).size()
+    out["open_hazards"] = hazards[hazards["status"] != "已整改"].groupby(by).size()
+    out["reports_total"] = reports.groupby(by).size()
+    out["reports_open"] = reports[reports["status"].isin(OPEN_REPORT)].groupby(by).size()
+    out = out.fillna(0).astype(int)
+    closed = reports[~reports["status"].isin(OPEN_REPORT)].groupby(by).size()
+    out["resolution_rate"] = (closed / out["reports_total"].replace(0, np.nan)).reindex(out.index).round(3)
+    sat = pd.to_numeric(reports["satisfaction"], errors="coerce")
+    out["mean_satisfaction"] = sat.groupby(reports[by]).mean().reindex(out.index).round(2)
+    return out
+
+
+def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement: pd.DataFrame,
+             layers: dict[str, gpd.GeoDataFrame], quality: Quality, reference: date,
+             rules: dict) -> dict[str, pd.DataFrame]:
+    """All layers of the artifact, keyed by layer name."""
+    buildings = layers["buildings"].copy()
+    grids, compounds = layers["grids"].copy(), layers["compounds"].copy()
+    assignment = buildings_to_grids(buildings, grids)
+    buildings["grid_id"] = assignment["grid_id"].to_numpy()
+    buildings["grid_share"] = assignment["grid_share"].round(3).to_numpy()
+    for bid in buildings.loc[buildings["grid_id"].isna(), "building_id"]:
+        quality.rows.append(pd.DataFrame([{"severity": "warning", "table": "楼栋", "file": "buildings", "row": 0,
+                                           "column": "楼栋编码", "value": bid, "problem": "楼栋不在任何网格内",
+                                           "suggestion": "检查网格边界"}]))
+    hh_tf = files["households"]
+    households = hh_tf.frame.loc[keep["households"]].drop(columns="_row").copy()
+    households[["building_id", "unit", "room"]] = placement.loc[keep["households"], ["building_id", "unit", "room"]]
+    households["placed_by"] = placement.loc[keep["households"], "how"]
+    households["grid_id"] = households["building_id"].map(buildings.set_index("building_id")["grid_id"])
+    households["compound_id"] = households["building_id"].map(buildings.set_index("building_id")["compound_id"])
+    residents = files["residents"].frame.loc[keep["residents"]].drop(columns="_row").copy()
+    residents["age"] = _ages(residents["birth_date"], reference)
+    households["living_arrangement"] = _living_arrangement(households, residents)
+    elderly = _kept(files, keep, "elderly", ["person_id", "self_care", "dementia", "last_visit"])
+    special = _kept(files, keep, "special_groups", ["person_id", "category", "last_visit"])
+    needs = _kept(files, keep, "needs", ["household_id", "status", "registered_on"])
+    cindex = CompoundIndex(compounds)
+    hazards_raw = _kept(files, keep, "hazards", ["hazard_id", "location", "lon", "lat", "level", "status"])
+    hazards = _locate_points(hazards_raw, files.get("hazards"), keep.get("hazards"), buildings, grids, cindex,
+                             quality, "location")
+    hazards["household_id"] = _hazard_households(hazards, households)
+    reports_raw = _kept(files, keep, "reports", ["report_id", "address", "lon", "lat", "status", "satisfaction"])
+    reports = _locate_points(reports_raw, files.get("reports"), keep.get("reports"), buildings, grids, cindex,
+                             quality, "address")
+    ctx = FlagContext(households, residents[["person_id", "household_id", "age"]], elderly, special, needs,
+                      hazards, reference)
+    flags = assign_flags(ctx, rules)
+    households = households.merge(flags, on="household_id")
+    resources = _kept(files, keep, "resources", ["name", "kind", "lon", "lat"])
+    xy = pd.to_numeric(resources["lon"], errors="coerce").notna() & pd.to_numeric(resources["lat"],
+                                                                                  errors="coerce").notna()
+    facilities = gpd.GeoDataFrame(resources[xy], geometry=gpd.points_from_xy(
+        pd.to_numeric(resources.loc[xy, "lon"]), pd.to_numeric(resources.loc[xy, "lat"])), crs="EPSG:4326")
+    b_agg = aggregate(households, residents, needs, hazards, reports, "building_id")
+    g_agg = aggregate(households, residents, needs, hazards, reports, "grid_id")
+    buildings = buildings.merge(b_agg, left_on="building_id", right_index=True, how="left")
+    grids = grids.merge(g_agg, left_on="grid_id", right_index=True, how="left")
+    for frame in (buildings, grids):
+        counts = [c for c in b_agg.columns if c not in ("resolution_rate", "mean_satisfaction")]
+        frame[counts] = frame[counts].fillna(0).astype(int)
+    party = _kept(files, keep, "party_volunteers", ["person_id"])
+    return {"grids": grids, "compounds": compounds, "buildings": buildings, "households": households,
+            "residents": residents, "elderly": elderly, "special_groups": special, "needs": needs,
+            "party_volunteers": party, "hazards": hazards, "reports": reports, "facilities": facilities,
+            "grid_work": _kept(files, keep, "grid_work", ["date", "grid", "aspect", "count"]),
+            "quality": quality.frame()}
