@@ -1,0 +1,1 @@
+"""The Streamlit dashboard of the community visual map (presentation only)."""

@@ -1,0 +1,46 @@
+"""地图 Map: the KPI strip and the community map."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import data
+from dashboard.components.community_map import COLOUR_MODES, build_map, legend_items
+from dashboard.components.kpi import kpi_strip
+from dashboard.i18n import t
+from dashboard.state import COLOUR_MODE, current_lang
+
+
+def _legend(mode: str, lang: str) -> None:
+    swatches = "".join(
+        f'<span style="display:inline-block;margin-right:18px;font-size:1.05rem">'
+        f'<span style="display:inline-block;width:22px;height:16px;background:{c};border:1px solid #444;'
+        f'vertical-align:middle;margin-right:6px"></span>{text}</span>'
+        for c, text in legend_items(mode))
+    st.markdown(f'<div data-testid="map-legend"><b>{t("legend", lang)} · {t(mode, lang)}：</b>{swatches}</div>',
+                unsafe_allow_html=True)
+
+
+def render() -> None:
+    """Draw the page."""
+    lang = current_lang()
+    path = data.artifact_path()
+    if not path.exists():
+        st.error(t("no_artifact", lang))
+        return
+    version = data.artifact_version(path)
+    figures = data.load_figures(str(path), version)
+    st.title(t("app_title", lang))
+    st.caption(f"{t('reference_date', lang)}：{figures['reference_date']}")
+    kpi_strip(figures, lang)
+    mode = st.sidebar.radio(t("colour_by", lang), list(COLOUR_MODES), format_func=lambda m: t(m, lang),
+                            key=COLOUR_MODE)
+    layers = data.load_map_layers(str(path), version)
+    prop = COLOUR_MODES[mode][0]
+    fmap = build_map(layers, mode, tooltip_labels=(t("building", lang), t("households", lang), t(mode, lang)))
+    _legend(mode, lang)
+    st_folium(fmap, returned_objects=[], height=640, use_container_width=True, key=f"map-{prop}")
+
+
+render()

@@ -1,0 +1,1 @@
+"""Reusable dashboard parts: map layers, KPI strip."""

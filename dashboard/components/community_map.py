@@ -1,0 +1,57 @@
+"""The folium map: buildings coloured by a chosen measure, grid outlines and names."""
+
+from __future__ import annotations
+
+import folium
+
+__all__ = ["COLOUR_MODES", "build_map", "legend_items"]
+
+# measure → (property, bin edges, colours, label format); fixed bins so colours compare between builds
+COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
+    "by_red": ("red", [1, 2, 3], ["#e8e8e8", "#fcae91", "#fb6a4a", "#b2182b"], "{:.0f}"),
+    "by_old": ("share_60_plus", [0.2, 0.35, 0.5], ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#54278f"], "{:.0%}"),
+    "by_reports": ("reports_open", [1, 3, 6], ["#e8e8e8", "#fdd49e", "#fc8d59", "#b30000"], "{:.0f}"),
+}
+
+
+def _colour(value: float, edges: list[float], colours: list[str]) -> str:
+    for edge, colour in zip(edges, colours, strict=False):
+        if value < edge:
+            return colour
+    return colours[-1]
+
+
+def legend_items(mode: str) -> list[tuple[str, str]]:
+    """(colour, range text) pairs for the legend of ``mode``; always the bins drawn."""
+    _, edges, colours, fmt = COLOUR_MODES[mode]
+    texts = [f"< {fmt.format(edges[0])}"]
+    texts += [f"{fmt.format(a)} – <{fmt.format(b)}" for a, b in zip(edges, edges[1:], strict=False)]
+    texts.append(f"≥ {fmt.format(edges[-1])}")
+    return list(zip(colours, texts, strict=True))
+
+
+def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str, str, str]) -> folium.Map:
+    """A Leaflet map with no basemap tiles (works offline): grids, then buildings on top."""
+    prop, edges, colours, _ = COLOUR_MODES[mode]
+    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False)
+    fmap.fit_bounds(layers["bounds"])
+    folium.GeoJson(
+        layers["grids"], name="grids",
+        style_function=lambda f: {"color": "#1f3b73", "weight": 3, "fill": False, "dashArray": "6 4"},
+        interactive=False,
+    ).add_to(fmap)
+    folium.GeoJson(
+        layers["buildings"], name="buildings",
+        style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9,
+                                  "fillColor": _colour(float(f["properties"][prop] or 0), edges, colours)},
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["label", "households", prop], aliases=list(tooltip_labels),
+                                      sticky=True),
+    ).add_to(fmap)
+    for name, lat, lon in layers["grid_labels"]:
+        folium.Marker([lat, lon], icon=folium.DivIcon(
+            html=f'<div style="font-size:15px;font-weight:700;color:#1f3b73;white-space:nowrap;'
+                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{name}</div>', icon_size=(80, 20), icon_anchor=(40, 10)),
+            interactive=False, keyboard=False,
+        ).add_to(fmap)
+    return fmap

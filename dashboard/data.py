@@ -1,0 +1,84 @@
+"""The only place with ``st.cache_data``: load the artifact once per build.
+
+Cache keys include the artifact's path and modification time, so a new
+build is picked up without a restart.  Everything returned here is already
+reduced to what a view may show: the map gets display-safe properties only
+(every GeoJSON property reaches the browser, shown or not).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+import streamlit as st
+
+from pipelines.figures import community_figures
+from pipelines.publish import read_meta
+
+__all__ = ["artifact_path", "artifact_version", "load_figures", "load_map_layers"]
+
+_BUILDING_PROPS = ["building_id", "households", "residents", "red", "yellow", "blue", "aged_60_plus",
+                   "reports_open", "open_hazards"]
+
+
+def artifact_path() -> Path:
+    """The artifact the dashboard shows: ``$COMMUNITY_GPKG`` or ``build/community.gpkg``."""
+    return Path(os.environ.get("COMMUNITY_GPKG", "build/community.gpkg"))
+
+
+def artifact_version(path: Path) -> float:
+    """Modification time, used as part of every cache key."""
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+@st.cache_data(show_spinner=False)
+def load_figures(path: str, version: float) -> dict[str, object]:
+    """KPI figures and the reference date of the artifact at ``path``."""
+    households = pyogrio.read_dataframe(path, layer="households", columns=["flag", "visit_overdue"],
+                                        read_geometry=False)
+    residents = pyogrio.read_dataframe(path, layer="residents", columns=["age"], read_geometry=False)
+    buildings = pyogrio.read_dataframe(path, layer="buildings", read_geometry=False,
+                                       columns=["open_needs", "open_hazards", "reports_open"])
+    figures: dict[str, object] = dict(community_figures(households, residents, buildings))
+    figures["reference_date"] = read_meta(Path(path)).get("reference_date", "")
+    return figures
+
+
+def _geojson(frame: gpd.GeoDataFrame) -> dict:
+    frame = frame.copy()
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
+    return json.loads(frame.to_json(drop_id=True))
+
+
+@st.cache_data(show_spinner=False)
+def load_map_layers(path: str, version: float) -> dict[str, object]:
+    """Buildings and grids as GeoJSON dicts with display-safe, escaped properties."""
+    buildings = gpd.read_file(path, layer="buildings", columns=_BUILDING_PROPS + ["compound_id", "number"])
+    compounds = pyogrio.read_dataframe(path, layer="compounds", columns=["compound_id", "name"], read_geometry=False)
+    names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
+    buildings["label"] = [html.escape(f"{names.get(c, c)} {n}号楼") for c, n in
+                          zip(buildings["compound_id"], buildings["number"], strict=True)]
+    buildings["share_60_plus"] = (buildings["aged_60_plus"] / buildings["residents"].where(
+        buildings["residents"] > 0)).round(3).fillna(0.0)
+    grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name", "households", "red"])
+    grids["name"] = grids["name"].map(html.escape)
+    centres = grids.geometry.representative_point()
+    minx, miny, maxx, maxy = grids.total_bounds
+    return {
+        "buildings": _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]]),
+        "grids": _geojson(grids[["grid_id", "name", "geometry"]]),
+        "grid_labels": [(n, p.y, p.x) for n, p in zip(grids["name"], centres, strict=True)],
+        "bounds": [[miny, minx], [maxy, maxx]],
+    }
+
+
+def layer_frame(path: str, layer: str, columns: list[str]) -> pd.DataFrame:
+    """A plain attribute read (uncached helper for small layers)."""
+    return pyogrio.read_dataframe(path, layer=layer, columns=columns, read_geometry=False)

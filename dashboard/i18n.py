@@ -1,0 +1,37 @@
+"""Labels in Chinese (default) and English (``?lang=en``)."""
+
+from __future__ import annotations
+
+__all__ = ["LABELS", "t"]
+
+LABELS: dict[str, tuple[str, str]] = {
+    "app_title": ("泉心社区可视化地图", "Community visual map"),
+    "page_map": ("地图", "Map"),
+    "households": ("户数", "Households"),
+    "residents": ("居民", "Residents"),
+    "share_60_plus": ("60岁以上", "Aged 60+"),
+    "red": ("红色户", "Red households"),
+    "yellow": ("黄色户", "Yellow households"),
+    "blue": ("蓝色户", "Blue households"),
+    "overdue_visits": ("走访逾期", "Overdue visits"),
+    "open_needs": ("未办结需求", "Open needs"),
+    "open_hazards": ("未整改隐患", "Open hazards"),
+    "open_reports": ("未办结诉求", "Open reports"),
+    "colour_by": ("楼栋着色", "Colour buildings by"),
+    "by_red": ("红色户数", "Red households"),
+    "by_old": ("60岁以上占比", "Share aged 60+"),
+    "by_reports": ("未办结诉求", "Open reports"),
+    "legend": ("图例", "Legend"),
+    "grid": ("网格", "Grid"),
+    "building": ("楼栋", "Building"),
+    "reference_date": ("数据基准日", "Data as of"),
+    "no_artifact": ("还没有地图数据包：请先运行 make run 或 python -m pipelines build",
+                    "No artifact yet: run make run or python -m pipelines build"),
+    "language": ("语言", "Language"),
+}
+
+
+def t(key: str, lang: str = "zh") -> str:
+    """The label for ``key`` in ``lang`` ('zh' or 'en')."""
+    zh, en = LABELS[key]
+    return en if lang == "en" else zh

@@ -1,0 +1,23 @@
+"""Entry point: page config, the shared sidebar, navigation. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/streamlit_app.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+from dashboard.state import current_lang  # noqa: E402
+
+lang = current_lang()
+st.set_page_config(page_title=t("app_title", lang), page_icon="🗺️", layout="wide")
+ensure_static()
+use_local_leaflet()
+pages = [st.Page("app_pages/map.py", title=t("page_map", lang), icon="🗺️", default=True)]
+st.navigation(pages).run()

@@ -1,0 +1,26 @@
+"""Shared fixtures: the demo sample folder and one demo build per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "geodata" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The committed demo community."""
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def demo_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo community built once into a temporary GeoPackage."""
+    from pipelines.build import run_build
+
+    out = tmp_path_factory.mktemp("artifact") / "community.gpkg"
+    run_build(SAMPLE, out, progress=False)
+    return out

@@ -1,0 +1,119 @@
+"""Real-browser fixtures: a Streamlit server on a free port and Debian's headless Chromium.
+
+Browser tests skip with a clear message where no Chromium is installed,
+except in CI (``CI=true``), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of the system Chromium, or skip (fail in CI)."""
+    path = _chromium()
+    if path is None:
+        message = "浏览器测试需要 Chromium（Debian: apt install chromium fonts-noto-cjk）/ no Chromium found"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(demo_artifact: Path) -> Iterator[str]:
+    """A Streamlit server on a free port showing the demo artifact; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "COMMUNITY_GPKG": str(demo_artifact)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/streamlit_app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                proc.kill()
+                pytest.fail(f"streamlit did not start:\n{out}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):  # type: ignore[no-untyped-def]
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh 1920×1080 page that records every request to another host."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    pg = context.new_page()
+    pg.foreign_requests = []  # type: ignore[attr-defined]
+
+    def record(request) -> None:  # type: ignore[no-untyped-def]
+        host = request.url.split("/")[2] if "://" in request.url else ""
+        if request.url.startswith(("http://", "https://", "ws://", "wss://")) and not host.startswith("127.0.0.1"):
+            pg.foreign_requests.append(request.url)  # type: ignore[attr-defined]
+
+    pg.on("request", record)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield pg
+    context.close()
+
+
+def wait_for_app(pg, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the Streamlit script has finished running (no sleeps)."""
+    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+
+
+def map_frame(pg):  # type: ignore[no-untyped-def]
+    """The map iframe's frame once Leaflet has drawn."""
+    handle = pg.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=30_000)
+    frame = handle.content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=30_000)
+    return frame

@@ -1,0 +1,29 @@
+"""The map in a real headless Chromium: buildings drawn, offline, screenshots saved."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import SCREENSHOTS, map_frame, wait_for_app
+
+COUNT_BUILDINGS = """() => { let n = 0; window.map.eachLayer(l => {
+  if (l.feature && l.feature.properties && l.feature.properties.building_id !== undefined) n++; }); return n; }"""
+
+
+def test_map_draws_all_demo_buildings_offline(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server)
+    wait_for_app(page)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined")
+    assert frame.evaluate(COUNT_BUILDINGS) == 175
+    body = page.inner_text("body")
+    assert "3,937" in body and "8,202" in body and "34.9%" in body
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "map.png"))
+
+
+def test_english_page(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/?lang=en")
+    wait_for_app(page)
+    map_frame(page)
+    body = page.inner_text("body")
+    assert "Households" in body and "Residents" in body
+    page.screenshot(path=str(SCREENSHOTS / "map_en.png"))
