@@ -29,6 +29,8 @@ run: $(ARTIFACT)
 	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
 
 test: $(VENV)/.installed-dev
+	$(PY) -m ruff check pipelines dashboard tests
+	$(PY) -m mypy pipelines
 	$(PY) -m dashboard.assets
 	$(PY) -m pytest
 

@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipelines.address import clean_number, parse_address
 from pipelines.flags import FlagContext, assign_flags
 from pipelines.join import CompoundIndex, buildings_to_grids, points_to_areas
-from pipelines.address import clean_number, parse_address
 from pipelines.readers import TableFile
 from pipelines.validate import Quality
 

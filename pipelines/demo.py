@@ -23,7 +23,7 @@ from pipelines import demo_tables as tables
 from pipelines.demo_geo import CommunityGeometry, Quad, layout_community
 from pipelines.demo_people import make_people, resident_rows, synthetic_name
 from pipelines.office_files import write_csv, write_office_xlsx
-from pipelines.schema import HAZARDS, LAYERS, REPORTS, TABLES, Table
+from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 
 __all__ = ["REFERENCE_DATE", "SEED", "generate", "chinese_number"]
 
@@ -197,8 +197,10 @@ def _facilities(rng: np.random.Generator, geo: CommunityGeometry, buildings: pd.
                        "services": services})
 
     centre = Quad(tuple(pts[2, 0]), tuple(pts[3, 0]), tuple(pts[3, 1]), tuple(pts[2, 1]))
-    add("广生泉社区应急服务站", "应急服务站", centre.at(0.5, 0.99), "青年路社区服务中心一楼", "应急救援、物资储备、24小时值守")
-    add("广生泉医养驿站", "医养驿站", centre.at(0.6, 0.97), "青年路社区服务中心二楼", "健康监测、助餐、康复理疗、医养大集")
+    add("广生泉社区应急服务站", "应急服务站", centre.at(0.5, 0.99), "青年路社区服务中心一楼",
+        "应急救援、物资储备、24小时值守")
+    add("广生泉医养驿站", "医养驿站", centre.at(0.6, 0.97), "青年路社区服务中心二楼",
+        "健康监测、助餐、康复理疗、医养大集")
     add("红色四点半课堂", "托管班", centre.at(0.4, 0.97), "社区党群服务中心三楼", "课后托管、书法、跑酷")
     add("社区老年大学", "老年大学", centre.at(0.3, 0.98), "社区党群服务中心四楼", "每月7日开课")
     for i in range(pts.shape[0]):
@@ -348,8 +350,8 @@ def generate(out_dir: Path, *, seed: int = SEED) -> dict[str, object]:
     _household_details(rng, com.households, res, ages)
     person_building = res["household_id"].map(com.households.set_index("household_id")["building"])
     person_building.index = res["person_id"]
-    party = tables.party_table(rng, res, ages, com.buildings, dict(zip(com.grids["grid_id"], com.grids["name"])),
-                               person_building)
+    grid_names = dict(zip(com.grids["grid_id"], com.grids["name"], strict=True))
+    party = tables.party_table(rng, res, ages, com.buildings, grid_names, person_building)
     leaders = party[party["duty"] == "楼长"]
     for pid in leaders["person_id"]:
         com.buildings.loc[person_building[pid], "building_leader"] = res.set_index("person_id").at[pid, "name"]

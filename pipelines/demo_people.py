@@ -25,8 +25,11 @@ HOUSEHOLDS = 3937
 RESIDENTS = 8202
 AGED_60_PLUS = 2862  # 34.9 % of 8,202
 
-SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰凤兵建国志红梅文博宇浩然欣怡子涵梓轩雨萱佳琪俊德福顺庆海燕淑珍秀云立新")
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋"
+                "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
+                "雷钱汤尹黎易常武乔贺赖龚文")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰凤兵建国志红梅文博宇浩然欣怡子涵梓轩"
+             "雨萱佳琪俊德福顺庆海燕淑珍秀云立新")
 # Tai'an districts first: most residents are registered here.
 REGIONS = ["370902"] * 6 + ["370911"] * 2 + ["370921", "370923", "370982", "370983", "371302", "410102"]
 MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
@@ -104,8 +107,8 @@ def _archetype(rng: np.random.Generator, kind: str) -> list[Person]:
         members = _couple(rng, (28, 49))
         return members + _kids(rng, members[0].age, int(rng.choice([1, 2], p=[0.7, 0.3])))
     if kind == "single_parent":
-        parent = Person(int(rng.integers(30, 51)), bool(rng.random() < 0.25), "户主")
-        return [parent] + _kids(rng, parent.age, 1)
+        head = Person(int(rng.integers(30, 51)), bool(rng.random() < 0.25), "户主")
+        return [head] + _kids(rng, head.age, 1)
     if kind == "single":
         return [Person(int(rng.integers(20, 60)), bool(rng.random() < 0.55), "户主")]
     if kind == "couple":

@@ -61,7 +61,8 @@ _GROUP_PLAN = [
 ]
 _SUPPORT = {"残疾人": "辅具适配、康复指导", "低保": "低保金发放、节日慰问", "特困": "集中供养意愿评估、每周探访",
             "优抚对象": "优待金发放、节日走访", "困境儿童": "儿童主任结对、课后托管",
-            "留守儿童": "红色四点半课堂", "重病患者": "大病救助申请、家庭医生随访", "计生特殊家庭": "心理慰藉、双岗联系人"}
+            "留守儿童": "红色四点半课堂", "重病患者": "大病救助申请、家庭医生随访",
+            "计生特殊家庭": "心理慰藉、双岗联系人"}
 
 
 def special_groups_table(rng: np.random.Generator, residents: pd.DataFrame, ages: pd.Series,
@@ -284,8 +285,8 @@ def reports_table(rng: np.random.Generator, buildings: pd.DataFrame, night_marke
         if rng.random() < 0.04:
             text += f"，联系人{synthetic_name(rng)}，电话{synthetic_phone(rng)}"
         hours = float(rng.lognormal(np.log(30), 0.9))
-        closed = submitted + timedelta(hours=hours)
-        if closed <= end and rng.random() < 0.97:
+        closed: datetime | None = submitted + timedelta(hours=hours)
+        if closed is not None and closed <= end and rng.random() < 0.97:
             status = "已评价" if rng.random() < 0.7 else "已办结"
         else:
             closed = None

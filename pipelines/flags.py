@@ -144,7 +144,11 @@ def assign_flags(ctx: FlagContext, rules: dict) -> pd.DataFrame:
 
 
 def _last_visits(ctx: FlagContext) -> pd.Series:
-    visits = pd.concat([ctx.elderly[["person_id", "last_visit"]], ctx.special_groups[["person_id", "last_visit"]]])
+    parts = [f[["person_id", "last_visit"]].dropna() for f in (ctx.elderly, ctx.special_groups)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(pd.NaT, index=ctx.households.index, dtype="datetime64[ns]")
+    visits = pd.concat(parts)
     visits = visits.merge(ctx.members[["person_id", "household_id"]], on="person_id")
     latest = pd.to_datetime(visits["last_visit"]).groupby(visits["household_id"]).max()
     return pd.to_datetime(ctx.households["household_id"].map(latest))

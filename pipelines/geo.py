@@ -18,7 +18,7 @@ import pyogrio
 import shapely
 
 from pipelines.readers import normalise_text
-from pipelines.schema import LAYERS, Table
+from pipelines.schema import Table
 
 __all__ = ["GeoError", "find_layer", "read_layer", "gcj02_to_wgs84", "wgs84_to_gcj02"]
 

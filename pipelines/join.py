@@ -79,8 +79,9 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     compound_text = households["compound"].where(households["compound"] != "", addresses)
     pairs = pd.DataFrame({"a": households["compound"].where(households["compound"] != "", parsed_compound),
                           "b": compound_text})
-    found = {(a, b): compounds.find(a) or compounds.find(b) for a, b in set(zip(pairs["a"], pairs["b"]))}
-    compound_id = pd.Series([found[(a, b)] for a, b in zip(pairs["a"], pairs["b"])], index=households.index)
+    found = {(a, b): compounds.find(a) or compounds.find(b) for a, b in set(zip(pairs["a"], pairs["b"], strict=True))}
+    compound_id = pd.Series([found[(a, b)] for a, b in zip(pairs["a"], pairs["b"], strict=True)],
+                            index=households.index)
     number = households["building_number"].map(clean_number).where(households["building_number"] != "")
     number = number.fillna(p["building"])
     by_columns = _building_key(compound_id, number).map(by_key)
@@ -117,8 +118,12 @@ def buildings_to_grids(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> 
 
 
 def points_to_areas(points: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
-                    *, max_distance_m: float = 40.0) -> pd.DataFrame:
-    """Nearest building (within ``max_distance_m``) and containing grid of each point."""
+                    *, max_distance_m: float = 40.0, max_grid_distance_m: float = 150.0) -> pd.DataFrame:
+    """Nearest building (within ``max_distance_m``) and grid of each point.
+
+    The grid is the one containing the point, else the nearest one within
+    ``max_grid_distance_m`` (the streets around a community belong to it).
+    """
     metric = grids.estimate_utm_crs()
     p = points[["geometry"]].to_crs(metric)
     near = gpd.sjoin_nearest(p, buildings[["building_id", "geometry"]].to_crs(metric), how="left",
@@ -126,4 +131,11 @@ def points_to_areas(points: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, grids
     near = near[~near.index.duplicated()]
     inside = gpd.sjoin(p, grids[["grid_id", "geometry"]].to_crs(metric), how="left", predicate="within")
     inside = inside[~inside.index.duplicated()]
-    return pd.DataFrame({"building_id": near["building_id"], "grid_id": inside["grid_id"]}, index=points.index)
+    grid_id = inside["grid_id"]
+    outside = grid_id.isna()
+    if outside.any():  # a report on the street at the edge belongs to the adjacent grid
+        nearest = gpd.sjoin_nearest(p[outside.to_numpy()], grids[["grid_id", "geometry"]].to_crs(metric),
+                                    how="left", max_distance=max_grid_distance_m)
+        nearest = nearest[~nearest.index.duplicated()]
+        grid_id = grid_id.fillna(nearest["grid_id"])
+    return pd.DataFrame({"building_id": near["building_id"], "grid_id": grid_id}, index=points.index)
