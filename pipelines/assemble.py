@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipelines.address import clean_number, parse_address
 from pipelines.flags import FlagContext, assign_flags
-from pipelines.join import CompoundIndex, buildings_to_grids, points_to_areas
+from pipelines.join import CompoundIndex, buildings_to_grids, map_unique, points_to_areas
 from pipelines.readers import TableFile
 from pipelines.validate import Quality
 
@@ -49,11 +49,10 @@ def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | 
     centroids = buildings.set_index("building_id").geometry.representative_point()
     text = frame[address_col].fillna("")
     by_id = text.where(text.isin(centroids.index))
-    parsed = {t: parse_address(t) for t in text.unique()}
-    cid = text.map(lambda t: compounds.find(t))
-    key = cid.fillna("") + "|" + text.map(lambda t: parsed[t].building or "")
+    cid = map_unique(text, compounds.find)
+    key = cid.fillna("") + "|" + map_unique(text, lambda t: parse_address(t).building or "")
     lookup = pd.Series(buildings["building_id"].to_numpy(),
-                       index=buildings["compound_id"] + "|" + buildings["number"].map(clean_number))
+                       index=buildings["compound_id"] + "|" + map_unique(buildings["number"], clean_number))
     lookup = lookup[~lookup.index.duplicated()]
     building = by_id.fillna(key.map(lookup))
     has_xy = lon.notna() & lat.notna()

@@ -28,6 +28,7 @@ from pipelines.validate import Quality, check_reference, check_unique, validate_
 __all__ = ["BuildError", "BuildSummary", "run_build", "reference_date_of"]
 
 STAGES = ["读取地理图层", "读取表格", "校验", "住户定位", "三色标记", "汇总", "写出"]
+# stages 4 and 5 (flags, aggregates) run together in assemble()
 
 
 class BuildError(RuntimeError):
@@ -44,6 +45,7 @@ class BuildSummary:
     seconds: float = 0.0
     reference_date: str = ""
     notes: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         """The summary printed at the end of a build, in Chinese and English."""
@@ -157,9 +159,14 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
         A required table or layer is missing or a file cannot be read.
     """
     started = time.perf_counter()
-    bar = tqdm(total=len(STAGES), desc="构建", unit="步", disable=not progress)
+    bar = tqdm(total=len(STAGES) - 1, desc="构建", unit="步", disable=not progress)
+    stage_seconds: dict[str, float] = {}
+    last = [started]
 
     def step(name: str) -> None:
+        now = time.perf_counter()
+        stage_seconds[name] = round(now - last[0], 3)
+        last[0] = now
         bar.set_postfix_str(name)
         bar.update(1)
 
@@ -178,8 +185,7 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
     from pipelines.assemble import assemble
 
     artifact = assemble(files, keep, placement, layers, quality, reference, rules)
-    step(STAGES[4])
-    step(STAGES[5])
+    step(STAGES[4] + "+" + STAGES[5])
     changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir)
     step(STAGES[6])
     bar.close()
@@ -192,4 +198,5 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
     if changes is not None:
         summary.notes.append(f"与上次构建相比 / since last build: {changes}")
     summary.seconds = time.perf_counter() - started
+    summary.stage_seconds = stage_seconds
     return summary

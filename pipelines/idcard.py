@@ -39,9 +39,10 @@ def id_problems(
     present = ids != ""
     shape_ok = ids.str.match(r"^\d{17}[\dX]$")
     digits = ids.where(shape_ok, "0" * 18).str[:17]
-    matrix = np.array([list(map(int, d)) for d in digits]) if len(digits) else np.zeros((0, 17), int)
-    totals = (matrix * np.array(_WEIGHTS)).sum(axis=1) if len(matrix) else np.zeros(0, int)
-    expected = pd.Series([_CHECK[t % 11] for t in totals], index=ids.index, dtype=object)
+    raw = np.frombuffer("".join(digits).encode("ascii"), dtype=np.uint8)
+    matrix = (raw.reshape(-1, 17).astype(np.int64) - 48) if len(digits) else np.zeros((0, 17), np.int64)
+    totals = matrix @ np.array(_WEIGHTS)
+    expected = pd.Series(np.array(list(_CHECK))[totals % 11], index=ids.index, dtype=object)
     check_ok = shape_ok & (ids.str[17] == expected)
     id_birth = pd.to_datetime(ids.str[6:14].where(shape_ok), format="%Y%m%d", errors="coerce")
     birth = pd.to_datetime(birth_dates, errors="coerce")

@@ -9,6 +9,7 @@ closest candidates.  Addresses are parsed once per distinct string.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 
 from pipelines.address import clean_number, compound_key, parse_address
 
-__all__ = ["CompoundIndex", "place_households", "buildings_to_grids", "points_to_areas"]
+__all__ = ["map_unique", "CompoundIndex", "place_households", "buildings_to_grids", "points_to_areas"]
 
 
 class CompoundIndex:
@@ -38,9 +39,21 @@ class CompoundIndex:
         self.variants = dict(sorted(variants.items(), key=lambda kv: -len(kv[0])))
 
     def find(self, text: str) -> str | None:
-        """Compound id of the longest known name contained in ``text``."""
+        """Compound id for ``text``: an exact name/alias (suffix-tolerant), else the longest contained one.
+
+        The exact lookup is O(1); the substring scan is the slow fallback for
+        free text in which the compound is not at the start.
+        """
         if not text:
             return None
+        exact = self.variants.get(text) or self.variants.get(compound_key(text))
+        if exact:
+            return exact
+        parsed = parse_address(text).compound
+        if parsed and parsed != text:
+            exact = self.variants.get(parsed) or self.variants.get(compound_key(parsed))
+            if exact:
+                return exact
         for variant, cid in self.variants.items():
             if variant in text:
                 return cid
@@ -51,6 +64,12 @@ class CompoundIndex:
         parsed = parse_address(text).compound or text
         close = difflib.get_close_matches(parsed, self.display, n=3, cutoff=0.4)
         return ("最接近的小区 / closest: " + "、".join(close)) if close else "请核对小区名称或在小区图层中添加别名"
+
+
+def map_unique(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
+    """``values.map(func)`` calling ``func`` once per distinct value (addresses repeat)."""
+    distinct = values.unique()
+    return values.map(dict(zip(distinct, map(func, distinct), strict=True)))
 
 
 def _building_key(compound_id: pd.Series, number: pd.Series) -> pd.Series:
@@ -65,7 +84,7 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     (None when unplaced), ``unit``, ``room``, ``how`` and ``problem``.
     """
     by_key = pd.Series(buildings["building_id"].to_numpy(),
-                       index=_building_key(buildings["compound_id"], buildings["number"].map(clean_number)))
+                       index=_building_key(buildings["compound_id"], map_unique(buildings["number"], clean_number)))
     by_key = by_key[~by_key.index.duplicated()]
     known = set(buildings["building_id"])
     out = pd.DataFrame(index=households.index)
@@ -77,17 +96,16 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     # the parsed compound part first: 青年路20号幸福苑 is in 幸福苑, not 青年路小区
     parsed_compound = p["compound"].fillna("")
     compound_text = households["compound"].where(households["compound"] != "", addresses)
-    pairs = pd.DataFrame({"a": households["compound"].where(households["compound"] != "", parsed_compound),
-                          "b": compound_text})
-    found = {(a, b): compounds.find(a) or compounds.find(b) for a, b in set(zip(pairs["a"], pairs["b"], strict=True))}
-    compound_id = pd.Series([found[(a, b)] for a, b in zip(pairs["a"], pairs["b"], strict=True)],
-                            index=households.index)
-    number = households["building_number"].map(clean_number).where(households["building_number"] != "")
+    first = households["compound"].where(households["compound"] != "", parsed_compound)
+    compound_id = map_unique(first, compounds.find)
+    missing = compound_id.isna()
+    compound_id[missing] = map_unique(compound_text[missing], compounds.find)
+    number = map_unique(households["building_number"], clean_number).where(households["building_number"] != "")
     number = number.fillna(p["building"])
     by_columns = _building_key(compound_id, number).map(by_key)
     out["building_id"] = explicit.fillna(by_columns)
-    out["unit"] = households["unit"].map(clean_number).where(households["unit"] != "").fillna(p["unit"])
-    out["room"] = households["room"].map(clean_number).where(households["room"] != "").fillna(p["room"])
+    out["unit"] = map_unique(households["unit"], clean_number).where(households["unit"] != "").fillna(p["unit"])
+    out["room"] = map_unique(households["room"], clean_number).where(households["room"] != "").fillna(p["room"])
     out["how"] = np.where(explicit.notna(), "楼栋编码", np.where(households["building_number"] != "",
                                                            "小区+楼号", "住址解析"))
     unplaced = out["building_id"].isna()

@@ -27,6 +27,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].astype("Int64")
         elif out[col].dtype == object:
+            kind = pd.api.types.infer_dtype(out[col], skipna=True)
+            if kind in ("string", "empty"):
+                continue
             out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else
                                     (v.isoformat() if isinstance(v, (date, datetime)) else str(v)))
     return out
@@ -71,7 +74,7 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
             data = _plain(frame)
             if isinstance(frame, gpd.GeoDataFrame):
                 data = gpd.GeoDataFrame(data, geometry="geometry", crs=frame.crs)
-            pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG", append=tmp.exists())
+            pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG", append=tmp.exists(), use_arrow=True)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
