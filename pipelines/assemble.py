@@ -49,7 +49,9 @@ def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | 
     centroids = buildings.set_index("building_id").geometry.representative_point()
     text = frame[address_col].fillna("")
     by_id = text.where(text.isin(centroids.index))
-    cid = map_unique(text, compounds.find)
+    cid = pd.Series(None, index=text.index, dtype=object)
+    by_text = by_id.isna()
+    cid[by_text] = map_unique(text[by_text], compounds.find)
     key = cid.fillna("") + "|" + map_unique(text, lambda t: parse_address(t).building or "")
     lookup = pd.Series(buildings["building_id"].to_numpy(),
                        index=buildings["compound_id"] + "|" + map_unique(buildings["number"], clean_number))

@@ -62,7 +62,10 @@ class CompoundIndex:
     def suggest(self, text: str) -> str:
         """Closest compound names to an unmatched one, for the quality report."""
         parsed = parse_address(text).compound or text
-        close = difflib.get_close_matches(parsed, self.display, n=3, cutoff=0.4)
+        chars = set(compound_key(parsed))
+        # only names sharing two characters can be close: keeps this fast with thousands of compounds
+        pool = [n for n in self.display if len(chars & set(n)) >= min(2, len(chars))]
+        close = difflib.get_close_matches(parsed, pool, n=3, cutoff=0.4)
         return ("最接近的小区 / closest: " + "、".join(close)) if close else "请核对小区名称或在小区图层中添加别名"
 
 
@@ -97,8 +100,10 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     parsed_compound = p["compound"].fillna("")
     compound_text = households["compound"].where(households["compound"] != "", addresses)
     first = households["compound"].where(households["compound"] != "", parsed_compound)
-    compound_id = map_unique(first, compounds.find)
-    missing = compound_id.isna()
+    need = explicit.isna()  # rows with a valid 楼栋编码 need no compound
+    compound_id = pd.Series(None, index=households.index, dtype=object)
+    compound_id[need] = map_unique(first[need], compounds.find)
+    missing = need & compound_id.isna()
     compound_id[missing] = map_unique(compound_text[missing], compounds.find)
     number = map_unique(households["building_number"], clean_number).where(households["building_number"] != "")
     number = number.fillna(p["building"])
