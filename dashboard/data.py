@@ -67,6 +67,10 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
                           zip(buildings["compound_id"], buildings["number"], strict=True)]
     buildings["share_60_plus"] = (buildings["aged_60_plus"] / buildings["residents"].where(
         buildings["residents"] > 0)).round(3).fillna(0.0)
+    compounds_geo = gpd.read_file(path, layer="compounds", columns=["compound_id", "name"])
+    compounds_geo["name"] = compounds_geo["name"].map(html.escape)
+    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
+    facilities["name"] = facilities["name"].map(html.escape)
     grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name", "households", "red"])
     grids["name"] = grids["name"].map(html.escape)
     centres = grids.geometry.representative_point()
@@ -74,6 +78,9 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
     return {
         "buildings": _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]]),
         "grids": _geojson(grids[["grid_id", "name", "geometry"]]),
+        "compounds": _geojson(compounds_geo[["compound_id", "name", "geometry"]]),
+        "facilities": [(k, n, round(p.y, 6), round(p.x, 6)) for k, n, p in
+                       zip(facilities["kind"], facilities["name"], facilities.geometry, strict=True)],
         "grid_labels": [(n, p.y, p.x) for n, p in zip(grids["name"], centres, strict=True)],
         "bounds": [[miny, minx], [maxy, maxx]],
     }

@@ -28,6 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_artifact": ("还没有地图数据包：请先运行 make run 或 python -m pipelines build",
                     "No artifact yet: run make run or python -m pipelines build"),
     "language": ("语言", "Language"),
+    "facilities": ("设施", "Facilities"),
 }
 
 

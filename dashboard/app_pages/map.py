@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data
-from dashboard.components.community_map import COLOUR_MODES, build_map, legend_items
+from dashboard.components.community_map import COLOUR_MODES, FACILITY_STYLE, build_map, legend_items
 from dashboard.components.kpi import kpi_strip
 from dashboard.i18n import t
 from dashboard.state import COLOUR_MODE, current_lang
@@ -18,8 +18,13 @@ def _legend(mode: str, lang: str) -> None:
         f'<span style="display:inline-block;width:22px;height:16px;background:{c};border:1px solid #444;'
         f'vertical-align:middle;margin-right:6px"></span>{text}</span>'
         for c, text in legend_items(mode))
-    st.markdown(f'<div data-testid="map-legend"><b>{t("legend", lang)} · {t(mode, lang)}：</b>{swatches}</div>',
-                unsafe_allow_html=True)
+    dots = "".join(
+        f'<span style="display:inline-block;margin-right:14px;font-size:0.95rem">'
+        f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
+        f'vertical-align:middle;margin-right:4px"></span>{kind}</span>'
+        for kind, (c, _) in FACILITY_STYLE.items() if kind != "其他")
+    st.markdown(f'<div data-testid="map-legend"><b>{t("legend", lang)} · {t(mode, lang)}：</b>{swatches}'
+                f'<br><b>{t("facilities", lang)}：</b>{dots}</div>', unsafe_allow_html=True)
 
 
 def render() -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import folium
 
-__all__ = ["COLOUR_MODES", "build_map", "legend_items"]
+__all__ = ["COLOUR_MODES", "FACILITY_STYLE", "build_map", "legend_items"]
+
+# facility kind → (colour, radius in px); partner units and organisations share one muted colour
+FACILITY_STYLE: dict[str, tuple[str, int]] = {
+    "应急服务站": ("#d7191c", 9), "医养驿站": ("#1a9641", 9), "托管班": ("#fdae61", 8), "老年大学": ("#7b3294", 8),
+    "监控点": ("#2b83ba", 4), "消防设施": ("#e66101", 4), "双报到单位": ("#555555", 6), "社会组织": ("#555555", 6),
+    "其他": ("#999999", 5),
+}
 
 # measure → (property, bin edges, colours, label format); fixed bins so colours compare between builds
 COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
@@ -41,6 +48,12 @@ def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str
         interactive=False,
     ).add_to(fmap)
     folium.GeoJson(
+        layers["compounds"], name="compounds",
+        style_function=lambda f: {"color": "#6b6b6b", "weight": 1.5, "fill": True, "fillColor": "#ffffff",
+                                  "fillOpacity": 0.55},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(fmap)
+    folium.GeoJson(
         layers["buildings"], name="buildings",
         style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9,
                                   "fillColor": _colour(float(f["properties"][prop] or 0), edges, colours)},
@@ -48,6 +61,10 @@ def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str
         tooltip=folium.GeoJsonTooltip(fields=["label", "households", prop], aliases=list(tooltip_labels),
                                       sticky=True),
     ).add_to(fmap)
+    for kind, name, lat, lon in layers["facilities"]:
+        colour, radius = FACILITY_STYLE.get(kind, FACILITY_STYLE["其他"])
+        folium.CircleMarker([lat, lon], radius=radius, color="#ffffff", weight=1.5, fill=True, fill_color=colour,
+                            fill_opacity=1.0, tooltip=f"{kind}：{name}").add_to(fmap)
     for name, lat, lon in layers["grid_labels"]:
         folium.Marker([lat, lon], icon=folium.DivIcon(
             html=f'<div style="font-size:15px;font-weight:700;color:#1f3b73;white-space:nowrap;'
