@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.address import clean_number, parse_address
+from pipelines.dates import ages_at
 from pipelines.flags import FlagContext, assign_flags
 from pipelines.join import CompoundIndex, buildings_to_grids, map_unique, points_to_areas
 from pipelines.readers import TableFile
@@ -17,12 +18,6 @@ from pipelines.validate import Quality
 __all__ = ["assemble", "OPEN_REPORT", "aggregate"]
 
 OPEN_REPORT = ("待受理", "已受理", "处理中")
-
-
-def _ages(birth: pd.Series, reference: date) -> pd.Series:
-    born = pd.to_datetime(birth)
-    later = (born.dt.month > reference.month) | ((born.dt.month == reference.month) & (born.dt.day > reference.day))
-    return reference.year - born.dt.year - later.astype(int)
 
 
 def _kept(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str, columns: list[str]) -> pd.DataFrame:
@@ -135,7 +130,7 @@ def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement:
     households["grid_id"] = households["building_id"].map(buildings.set_index("building_id")["grid_id"])
     households["compound_id"] = households["building_id"].map(buildings.set_index("building_id")["compound_id"])
     residents = files["residents"].frame.loc[keep["residents"]].drop(columns="_row").copy()
-    residents["age"] = _ages(residents["birth_date"], reference)
+    residents["age"] = ages_at(residents["birth_date"], reference)
     households["living_arrangement"] = _living_arrangement(households, residents)
     elderly = _kept(files, keep, "elderly", ["person_id", "self_care", "dementia", "last_visit"])
     special = _kept(files, keep, "special_groups", ["person_id", "category", "last_visit"])

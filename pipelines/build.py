@@ -100,12 +100,6 @@ def _read_tables(folder: Path) -> dict[str, TableFile]:
     return files
 
 
-def _ages(birth: pd.Series, reference: date) -> pd.Series:
-    born = pd.to_datetime(birth)
-    later = (born.dt.month > reference.month) | ((born.dt.month == reference.month) & (born.dt.day > reference.day))
-    return (reference.year - born.dt.year - later.astype(int)).astype("Int64")
-
-
 def _validate_all(files: dict[str, TableFile], quality: Quality, reference: date) -> dict[str, pd.Series]:
     keep = {}
     for key, tf in files.items():
@@ -140,13 +134,6 @@ def _references(files: dict[str, TableFile], keep: dict[str, pd.Series], quality
     if "needs" in files:
         keep["needs"] = check_reference(files["needs"], quality, "household_id", pd.Index(households),
                                         keep["needs"], "房屋住户表")
-
-
-def _frame(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str) -> pd.DataFrame:
-    if key not in files:
-        from pipelines.schema import all_tables
-        return pd.DataFrame(columns=all_tables()[key].keys + ["_row"])
-    return files[key].frame.loc[keep[key]].copy()
 
 
 def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RULES,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines import demo_tables as tables
+from pipelines.dates import ages_at
 from pipelines.demo_geo import CommunityGeometry, Quad, layout_community
 from pipelines.demo_people import make_people, resident_rows, synthetic_name
 from pipelines.office_files import write_csv, write_office_xlsx
@@ -240,14 +241,6 @@ def build_community(seed: int = SEED) -> Community:
     return Community(geo, grids, compounds, buildings, households, residents, facilities, night_market)
 
 
-def _ages(birth_dates: pd.Series, reference: date) -> pd.Series:
-    """Completed years at ``reference`` (vectorised)."""
-    born = pd.to_datetime(birth_dates)
-    before_birthday = (born.dt.month > reference.month) | (
-        (born.dt.month == reference.month) & (born.dt.day > reference.day))
-    return reference.year - born.dt.year - before_birthday.astype(int)
-
-
 def _household_details(rng: np.random.Generator, households: pd.DataFrame, residents: pd.DataFrame,
                        ages: pd.Series) -> None:
     """Fill 住房性质 and, for most rows, 居住状况 (the rest are derived by the pipeline)."""
@@ -346,7 +339,7 @@ def generate(out_dir: Path, *, seed: int = SEED) -> dict[str, object]:
     com = build_community(seed)
     rng = np.random.default_rng(seed + 1)
     res = com.residents
-    ages = _ages(res["birth_date"], REFERENCE_DATE)
+    ages = ages_at(res["birth_date"], REFERENCE_DATE).astype(int)
     _household_details(rng, com.households, res, ages)
     person_building = res["household_id"].map(com.households.set_index("household_id")["building"])
     person_building.index = res["person_id"]

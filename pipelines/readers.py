@@ -42,10 +42,6 @@ class TableFile:
     first_row: int                      # Excel row number of the first data row
     extra_columns: list[str] = field(default_factory=list)
 
-    def excel_rows(self) -> pd.Series:
-        """Row number of each data row as the user sees it in Excel."""
-        return pd.Series(range(self.first_row, self.first_row + len(self.frame)), index=self.frame.index)
-
 
 def normalise_text(value: object) -> str:
     """NFKC-normalise and strip one cell; empty for None/NaN."""
