@@ -20,9 +20,10 @@ import shapely
 import streamlit as st
 
 from pipelines.figures import community_figures
+from pipelines.privacy import mask_quality
 from pipelines.publish import read_meta
 
-__all__ = ["artifact_path", "artifact_version", "load_figures", "load_map_layers"]
+__all__ = ["artifact_path", "artifact_version", "load_figures", "load_map_layers", "load_quality"]
 
 _BUILDING_PROPS = ["building_id", "households", "residents", "red", "yellow", "blue", "aged_60_plus",
                    "reports_open", "open_hazards"]
@@ -86,6 +87,9 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
     }
 
 
-def layer_frame(path: str, layer: str, columns: list[str]) -> pd.DataFrame:
-    """A plain attribute read (uncached helper for small layers)."""
-    return pyogrio.read_dataframe(path, layer=layer, columns=columns, read_geometry=False)
+@st.cache_data(show_spinner=False)
+def load_quality(path: str, version: float) -> pd.DataFrame:
+    """The quality layer with personal values masked on the server."""
+    quality = pyogrio.read_dataframe(path, layer="quality", read_geometry=False)
+    return mask_quality(quality)
+

@@ -29,6 +29,25 @@ LABELS: dict[str, tuple[str, str]] = {
                     "No artifact yet: run make run or python -m pipelines build"),
     "language": ("语言", "Language"),
     "facilities": ("设施", "Facilities"),
+    "page_quality": ("数据质量", "Data quality"),
+    "quality_help": ("以下每一行都指向 Excel 中的一个单元格：按文件、行号、列修改后重新构建即可。个人信息已隐藏。",
+                     "Each row points at one Excel cell: fix it by file, row and column, then rebuild. "
+                     "Personal data is masked."),
+    "rows_rejected": ("被拒绝的问题", "Rejecting problems"),
+    "rows_warned": ("警告", "Warnings"),
+    "tables_affected": ("涉及的表", "Tables affected"),
+    "table": ("表", "Table"),
+    "all": ("全部", "All"),
+    "q_severity": ("级别", "Severity"),
+    "sev_error": ("拒绝", "rejected"),
+    "sev_warning": ("警告", "warning"),
+    "q_table": ("表", "Table"),
+    "q_file": ("文件", "File"),
+    "q_row": ("Excel 行号", "Excel row"),
+    "q_column": ("列", "Column"),
+    "q_value": ("值", "Value"),
+    "q_problem": ("问题", "Problem"),
+    "q_suggestion": ("修改建议", "Suggestion"),
 }
 
 

@@ -16,8 +16,11 @@ from dashboard.i18n import t  # noqa: E402
 from dashboard.state import current_lang  # noqa: E402
 
 lang = current_lang()
-st.set_page_config(page_title=t("app_title", lang), page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=t("app_title", lang), layout="wide")
 ensure_static()
 use_local_leaflet()
-pages = [st.Page("app_pages/map.py", title=t("page_map", lang), icon="🗺️", default=True)]
+# No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
+# icon's favicon from a font CDN (caught by the e2e offline test)
+pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True),
+         st.Page("app_pages/quality.py", title=t("page_quality", lang))]
 st.navigation(pages).run()

@@ -65,6 +65,8 @@ def normalise_column(values: pd.Series) -> pd.Series:
     else:
         arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True).fill_null("")
     arr = pc.utf8_trim_whitespace(arr)
+    # Excel date cells come back as "2024-03-05 00:00:00": the midnight adds nothing
+    arr = pc.replace_substring_regex(arr, pattern=r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", replacement=r"\1")
     arr = pc.if_else(pc.is_in(arr, value_set=_EMPTY_SET), "", arr)
     odd = pc.match_substring_regex(arr, _NEEDS_NFKC).to_numpy(zero_copy_only=False)
     text = pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype=object)

@@ -71,3 +71,16 @@ def test_missing_artifact_gives_clear_message(monkeypatch: pytest.MonkeyPatch, t
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert "python -m pipelines build" in at.error[0].value
+
+
+def test_quality_page_lists_problems_with_masked_personal_data(app: AppTest, demo_artifact: Path) -> None:
+    app.switch_page("app_pages/quality.py")
+    app.run()
+    assert not app.exception
+    quality = pyogrio.read_dataframe(demo_artifact, layer="quality", read_geometry=False)
+    table = app.dataframe[1].value
+    assert len(table) == len(quality)
+    assert "最接近的小区 / closest: 广生泉小区" in " ".join(table["修改建议"].astype(str))
+    bad_id = quality.loc[quality["column"] == "身份证号", "value"].iloc[0]
+    page_text = " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
+    assert bad_id not in page_text and bad_id[-4:] in page_text

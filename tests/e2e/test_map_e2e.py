@@ -27,3 +27,13 @@ def test_english_page(server: str, page) -> None:  # type: ignore[no-untyped-def
     body = page.inner_text("body")
     assert "Households" in body and "Residents" in body
     page.screenshot(path=str(SCREENSHOTS / "map_en.png"))
+
+
+def test_quality_page_in_browser(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/quality")
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    body = page.inner_text("body")
+    assert "数据质量" in body and "被拒绝的问题" in body
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "quality.png"))

@@ -1,0 +1,68 @@
+"""Masking of personal data before anything reaches a browser (not CSS: the text itself).
+
+姓名 → 张*明, 电话 → 138****5678, 身份证号 → 3709**********0017 (never whole),
+free text (descriptions) → withheld.  Which columns are personal comes from
+the schema's PII marks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipelines.schema import all_tables
+
+__all__ = ["mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality"]
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
+    if not name:
+        return ""
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678; landlines keep the area code and the last 2 digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) >= 6:
+        return digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
+    return "*" * len(digits)
+
+
+def mask_id(number: str) -> str:
+    """An ID number is never shown whole: the region's first 4 and the last 4 characters."""
+    text = (number or "").strip()
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+_MASKERS = {"姓名": mask_name, "name": mask_name, "联系电话": mask_phone, "phone": mask_phone,
+            "紧急联系电话": mask_phone, "emergency_phone": mask_phone, "紧急联系人": mask_name,
+            "emergency_contact": mask_name, "身份证号": mask_id, "id_number": mask_id}
+
+
+def pii_headers() -> set[str]:
+    """Chinese headers and English keys of every PII column in every table."""
+    return {x for t in all_tables().values() for c in t.columns if c.pii for x in (c.header, c.key)}
+
+
+def mask_value(column: str, value: str) -> str:
+    """Mask ``value`` if ``column`` (header or key) is personal data; free text is withheld."""
+    if column not in pii_headers() or not value:
+        return value
+    masker = _MASKERS.get(column)
+    return masker(value) if masker else "（个人信息，已隐藏）"
+
+
+def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
+    """The quality report with personal values masked (the row number still finds the cell)."""
+    out = quality.copy()
+    out["value"] = [mask_value(c, v) for c, v in zip(out["column"], out["value"].fillna(""), strict=True)]
+    return out
