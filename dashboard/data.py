@@ -23,8 +23,10 @@ from pipelines.figures import community_figures
 from pipelines.privacy import mask_quality
 from pipelines.publish import read_meta
 
-__all__ = ["artifact_path", "artifact_version", "load_figures", "load_map_layers", "load_quality"]
+__all__ = ["artifact_path", "artifact_version", "building_at", "load_figures", "load_households", "load_map_layers",
+           "load_quality"]
 
+CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 _BUILDING_PROPS = ["building_id", "households", "residents", "red", "yellow", "blue", "aged_60_plus",
                    "reports_open", "open_hazards"]
 
@@ -76,8 +78,10 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
     grids["name"] = grids["name"].map(html.escape)
     centres = grids.geometry.representative_point()
     minx, miny, maxx, maxy = grids.total_bounds
+    buildings_json = _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]])
     return {
-        "buildings": _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]]),
+        "buildings": buildings_json,
+        "building_properties": {f["properties"]["building_id"]: f["properties"] for f in buildings_json["features"]},
         "grids": _geojson(grids[["grid_id", "name", "geometry"]]),
         "compounds": _geojson(compounds_geo[["compound_id", "name", "geometry"]]),
         "facilities": [(k, n, round(p.y, 6), round(p.x, 6)) for k, n, p in
@@ -85,6 +89,43 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
         "grid_labels": [(n, p.y, p.x) for n, p in zip(grids["name"], centres, strict=True)],
         "bounds": [[miny, minx], [maxy, maxx]],
     }
+
+
+@st.cache_resource(show_spinner=False)
+def _building_shapes(path: str, version: float) -> gpd.GeoDataFrame:
+    """Building polygons with a spatial index, for finding the clicked one (shared, read-only)."""
+    shapes = gpd.read_file(path, layer="buildings", columns=["building_id"])
+    _ = shapes.sindex  # build the index once
+    return shapes
+
+
+def building_at(path: str, version: float, lat: float, lng: float) -> dict[str, object] | None:
+    """Display properties of the building under a clicked point, or None."""
+    shapes = _building_shapes(path, version)
+    point = shapely.Point(lng, lat)
+    hits = shapes.sindex.query(point, predicate="within")
+    if len(hits) == 0:  # a click just beside a small footprint still means that building
+        hits = shapes.sindex.query(point, predicate="dwithin", distance=CLICK_TOLERANCE_DEG)
+        if len(hits) == 0:
+            return None
+        hits = hits[[int(shapes.geometry.iloc[hits].distance(point).to_numpy().argmin())]]
+    building_id = shapes["building_id"].iloc[int(hits[0])]
+    layers = load_map_layers(path, version)
+    return layers["building_properties"].get(building_id)
+
+
+_HOUSEHOLD_VIEW = ["household_id", "building_id", "unit", "flag", "flag_reasons", "living_arrangement",
+                   "last_visit", "visit_overdue"]
+
+
+@st.cache_data(show_spinner=False)
+def load_households(path: str, version: float) -> pd.DataFrame:
+    """Households with colour, reasons and visits, plus member counts; no room numbers, no names."""
+    households = pyogrio.read_dataframe(path, layer="households", columns=_HOUSEHOLD_VIEW, read_geometry=False)
+    members = pyogrio.read_dataframe(path, layer="residents", columns=["household_id"], read_geometry=False)
+    households["members"] = households["household_id"].map(members["household_id"].value_counts()).fillna(0)
+    households["members"] = households["members"].astype(int)
+    return households
 
 
 @st.cache_data(show_spinner=False)

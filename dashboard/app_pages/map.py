@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data
+from dashboard.components.building_panel import building_panel
 from dashboard.components.community_map import COLOUR_MODES, FACILITY_STYLE, build_map, legend_items
 from dashboard.components.kpi import kpi_strip
 from dashboard.i18n import t
@@ -41,11 +42,29 @@ def render() -> None:
     kpi_strip(figures, lang)
     mode = st.sidebar.radio(t("colour_by", lang), list(COLOUR_MODES), format_func=lambda m: t(m, lang),
                             key=COLOUR_MODE)
-    layers = data.load_map_layers(str(path), version)
+    _legend(mode, lang)
+    _map_and_panel(str(path), version, mode, lang)
+
+
+@st.fragment
+def _map_and_panel(path: str, version: float, mode: str, lang: str) -> None:
+    """Map and building panel; a click reruns only this fragment, not the whole page."""
+    layers = data.load_map_layers(path, version)
     prop = COLOUR_MODES[mode][0]
     fmap = build_map(layers, mode, tooltip_labels=(t("building", lang), t("households", lang), t(mode, lang)))
-    _legend(mode, lang)
-    st_folium(fmap, returned_objects=[], height=640, use_container_width=True, key=f"map-{prop}")
+    map_col, panel_col = st.columns([3, 2])
+    with map_col:
+        # the click point, not the clicked layer: it works for SVG and canvas alike, and the
+        # building is looked up on the server
+        clicked = st_folium(fmap, returned_objects=["last_clicked"], height=560, use_container_width=True,
+                            key=f"map-{prop}")
+    with panel_col:
+        point = (clicked or {}).get("last_clicked") or {}
+        properties = data.building_at(path, version, point["lat"], point["lng"]) if point else None
+        if properties:
+            building_panel(properties, data.load_households(path, version), lang)
+        else:
+            st.info(t("click_hint", lang))
 
 
 render()

@@ -40,7 +40,9 @@ def legend_items(mode: str) -> list[tuple[str, str]]:
 def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str, str, str]) -> folium.Map:
     """A Leaflet map with no basemap tiles (works offline): grids, then buildings on top."""
     prop, edges, colours, _ = COLOUR_MODES[mode]
-    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False)
+    # keyboard=False: a focusable map container makes the browser scroll it into view on the
+    # first mousedown, so the click lands ~20 px away from where the user pressed
+    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False)
     fmap.fit_bounds(layers["bounds"])
     folium.GeoJson(
         layers["grids"], name="grids",
@@ -55,7 +57,7 @@ def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str
     ).add_to(fmap)
     folium.GeoJson(
         layers["buildings"], name="buildings",
-        style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9,
+        style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9, "className": "building",
                                   "fillColor": _colour(float(f["properties"][prop] or 0), edges, colours)},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["label", "households", prop], aliases=list(tooltip_labels),

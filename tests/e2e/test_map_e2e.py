@@ -37,3 +37,29 @@ def test_quality_page_in_browser(server: str, page) -> None:  # type: ignore[no-
     assert "数据质量" in body and "被拒绝的问题" in body
     assert page.foreign_requests == []
     page.screenshot(path=str(SCREENSHOTS / "quality.png"))
+
+
+CENTRE_OF_A_BUILDING = """() => { let found = null; window.map.eachLayer(l => {
+  if (!found && l.feature && l.feature.properties && l.feature.properties.building_id !== undefined
+      && l.feature.properties.red > 0) found = l; });
+  const p = window.map.latLngToContainerPoint(found.getBounds().getCenter());
+  return {x: p.x, y: p.y, id: found.feature.properties.building_id, label: found.feature.properties.label}; }"""
+
+
+def test_click_on_building_opens_its_panel(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server)
+    wait_for_app(page)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined")
+    target = frame.evaluate(CENTRE_OF_A_BUILDING)
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    assert "点击地图上的楼栋" in page.inner_text("body")
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    page.wait_for_function("(label) => document.body.innerText.includes(label)", arg=target["label"],
+                           timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    body = page.inner_text("body")
+    assert f"楼栋：{target['label']}" in body and "红色户" in body
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "building_panel.png"))
