@@ -27,12 +27,12 @@ def render() -> None:
     cols[0].metric(t("rows_rejected", lang), int((quality["severity"] == t("sev_error", lang)).sum()))
     cols[1].metric(t("rows_warned", lang), int((quality["severity"] == t("sev_warning", lang)).sum()))
     cols[2].metric(t("tables_affected", lang), int(quality["table"].nunique()))
-    st.dataframe(summary, use_container_width=True)
+    st.dataframe(summary, width="stretch")
     tables = sorted(quality["table"].unique())
     chosen = st.selectbox(t("table", lang), tables, index=None, placeholder=t("all", lang))
     shown = quality if chosen is None else quality[quality["table"] == chosen]
     shown = shown.sort_values(["table", "row"]).rename(columns={k: t(f"q_{k}", lang) for k in shown.columns})
-    st.dataframe(shown, use_container_width=True, hide_index=True)
+    st.dataframe(shown, width="stretch", hide_index=True)
 
 
 render()

@@ -39,4 +39,4 @@ def building_panel(properties: dict[str, object], households: pd.DataFrame, lang
     })
     styles = mine["flag"].map(_FLAG_CELL).fillna("").tolist()
     styled = view.style.apply(lambda column: styles, subset=[t("colour", lang)])
-    st.dataframe(styled, hide_index=True, use_container_width=True, height=420)
+    st.dataframe(styled, hide_index=True, width="stretch", height=420)
