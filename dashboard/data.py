@@ -20,11 +20,11 @@ import shapely
 import streamlit as st
 
 from pipelines.figures import community_figures
-from pipelines.privacy import mask_quality
+from pipelines.privacy import mask_quality, suppress_small_counts
 from pipelines.publish import read_meta
 
-__all__ = ["artifact_path", "artifact_version", "building_at", "load_figures", "load_households", "load_map_layers",
-           "load_quality"]
+__all__ = ["artifact_path", "artifact_version", "building_at", "load_figures", "load_grid_figures",
+           "load_households", "load_map_layers", "load_quality"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 _BUILDING_PROPS = ["building_id", "households", "residents", "red", "yellow", "blue", "aged_60_plus",
@@ -60,9 +60,15 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict:
     return json.loads(frame.to_json(drop_id=True))
 
 
+_COUNT_PROPS = ["households", "residents", "red", "yellow", "blue", "aged_60_plus", "reports_open", "open_hazards"]
+
+
 @st.cache_data(show_spinner=False)
-def load_map_layers(path: str, version: float) -> dict[str, object]:
-    """Buildings and grids as GeoJSON dicts with display-safe, escaped properties."""
+def load_map_layers(path: str, version: float, meeting: bool = False) -> dict[str, object]:
+    """Buildings and grids as GeoJSON dicts with display-safe, escaped properties.
+
+    With ``meeting``, counts from 1 to 2 are sent as "<3" (never the number itself).
+    """
     buildings = gpd.read_file(path, layer="buildings", columns=_BUILDING_PROPS + ["compound_id", "number"])
     compounds = pyogrio.read_dataframe(path, layer="compounds", columns=["compound_id", "name"], read_geometry=False)
     names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
@@ -78,6 +84,8 @@ def load_map_layers(path: str, version: float) -> dict[str, object]:
     grids["name"] = grids["name"].map(html.escape)
     centres = grids.geometry.representative_point()
     minx, miny, maxx, maxy = grids.total_bounds
+    if meeting:
+        buildings = suppress_small_counts(buildings, _COUNT_PROPS)
     buildings_json = _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]])
     return {
         "buildings": buildings_json,
@@ -126,6 +134,17 @@ def load_households(path: str, version: float) -> pd.DataFrame:
     households["members"] = households["household_id"].map(members["household_id"].value_counts()).fillna(0)
     households["members"] = households["members"].astype(int)
     return households
+
+
+_GRID_FIGURES = ["grid_id", "name", "households", "residents", "aged_60_plus", "red", "yellow", "blue",
+                 "overdue_visits", "open_needs", "open_hazards", "reports_open", "reports_total", "resolution_rate",
+                 "mean_satisfaction"]
+
+
+@st.cache_data(show_spinner=False)
+def load_grid_figures(path: str, version: float) -> pd.DataFrame:
+    """Per-grid aggregates (counts only, no personal data)."""
+    return pyogrio.read_dataframe(path, layer="grids", columns=_GRID_FIGURES, read_geometry=False)
 
 
 @st.cache_data(show_spinner=False)

@@ -29,6 +29,8 @@ LABELS: dict[str, tuple[str, str]] = {
                     "No artifact yet: run make run or python -m pipelines build"),
     "language": ("语言", "Language"),
     "facilities": ("设施", "Facilities"),
+    "meeting": ("会议模式", "Meeting mode"),
+    "satisfaction": ("满意度", "Satisfaction"),
     "colour": ("颜色", "Colour"),
     "unit": ("单元", "Unit"),
     "members": ("人数", "Members"),

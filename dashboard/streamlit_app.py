@@ -13,14 +13,16 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/streamlit_app.py` from
 
 from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-from dashboard.state import current_lang  # noqa: E402
+from dashboard.state import MEETING, current_lang, meeting_mode  # noqa: E402
 
 lang = current_lang()
 st.set_page_config(page_title=t("app_title", lang), layout="wide")
 ensure_static()
 use_local_leaflet()
+st.sidebar.toggle(t("meeting", lang), key=MEETING, value=st.query_params.get("mode") == "meeting")
 # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
 # icon's favicon from a font CDN (caught by the e2e offline test)
-pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True),
-         st.Page("app_pages/quality.py", title=t("page_quality", lang))]
+pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]
+if not meeting_mode():  # the projector shows the map and grid figures only
+    pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
 st.navigation(pages).run()

@@ -13,7 +13,8 @@ import pandas as pd
 
 from pipelines.schema import all_tables
 
-__all__ = ["mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality"]
+__all__ = ["mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality", "SMALL_COUNT",
+           "suppress_small_counts"]
 
 
 def mask_name(name: str) -> str:
@@ -65,4 +66,22 @@ def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
     """The quality report with personal values masked (the row number still finds the cell)."""
     out = quality.copy()
     out["value"] = [mask_value(c, v) for c, v in zip(out["column"], out["value"].fillna(""), strict=True)]
+    return out
+
+
+SMALL_COUNT = 3
+
+
+def suppress_small_counts(frame: pd.DataFrame, columns: list[str], *, threshold: int = SMALL_COUNT) -> pd.DataFrame:
+    """Counts from 1 to ``threshold - 1`` become "<3" (a small count can identify a household).
+
+    Used for what is shown in meeting mode on a projector; zero stays zero.
+    """
+    out = frame.copy()
+    for col in columns:
+        values = pd.to_numeric(out[col], errors="coerce")
+        small = (values > 0) & (values < threshold)
+        # text throughout: one column type for tables, and "<3" never next to a 1 or 2
+        out[col] = values.astype("Int64").astype(str).replace("<NA>", "")
+        out.loc[small, col] = f"<{threshold}"
     return out

@@ -1,4 +1,4 @@
-"""地图 Map: the KPI strip and the community map."""
+"""地图 Map: the KPI strip and the community map; in meeting mode the projector view."""
 
 from __future__ import annotations
 
@@ -8,17 +8,26 @@ from streamlit_folium import st_folium
 from dashboard import data
 from dashboard.components.building_panel import building_panel
 from dashboard.components.community_map import COLOUR_MODES, FACILITY_STYLE, build_map, legend_items
+from dashboard.components.grid_table import grid_table
 from dashboard.components.kpi import kpi_strip
 from dashboard.i18n import t
-from dashboard.state import COLOUR_MODE, current_lang
+from dashboard.state import COLOUR_MODE, current_lang, meeting_mode
+
+# projector: large type, high contrast (looks only: what is private is never sent at all)
+_MEETING_CSS = """<style>
+[data-testid="stMetricValue"] {font-size: 3.2rem !important; font-weight: 700; color: #000;}
+[data-testid="stMetricLabel"] p {font-size: 1.5rem !important; color: #000;}
+h1 {font-size: 3rem !important;}
+[data-testid="map-legend"] {font-size: 1.4rem !important;}
+</style>"""
 
 
-def _legend(mode: str, lang: str) -> None:
+def _legend(mode: str, lang: str, meeting: bool) -> None:
     swatches = "".join(
         f'<span style="display:inline-block;margin-right:18px;font-size:1.05rem">'
         f'<span style="display:inline-block;width:22px;height:16px;background:{c};border:1px solid #444;'
         f'vertical-align:middle;margin-right:6px"></span>{text}</span>'
-        for c, text in legend_items(mode))
+        for c, text in legend_items(mode, meeting=meeting))
     dots = "".join(
         f'<span style="display:inline-block;margin-right:14px;font-size:0.95rem">'
         f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
@@ -31,19 +40,37 @@ def _legend(mode: str, lang: str) -> None:
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
+    meeting = meeting_mode()
     path = data.artifact_path()
     if not path.exists():
         st.error(t("no_artifact", lang))
         return
     version = data.artifact_version(path)
     figures = data.load_figures(str(path), version)
-    st.title(t("app_title", lang))
+    if meeting:
+        st.markdown(_MEETING_CSS, unsafe_allow_html=True)
+    st.title(t("app_title", lang) + (f" · {t('meeting', lang)}" if meeting else ""))
     st.caption(f"{t('reference_date', lang)}：{figures['reference_date']}")
     kpi_strip(figures, lang)
     mode = st.sidebar.radio(t("colour_by", lang), list(COLOUR_MODES), format_func=lambda m: t(m, lang),
                             key=COLOUR_MODE)
-    _legend(mode, lang)
-    _map_and_panel(str(path), version, mode, lang)
+    _legend(mode, lang, meeting)
+    if meeting:
+        _meeting_map(str(path), version, mode, lang)
+    else:
+        _map_and_panel(str(path), version, mode, lang)
+
+
+def _meeting_map(path: str, version: float, mode: str, lang: str) -> None:
+    """The map and the per-grid table; no click panel, small counts suppressed."""
+    layers = data.load_map_layers(path, version, meeting=True)
+    fmap = build_map(layers, mode, meeting=True,
+                     tooltip_labels=(t("building", lang), t("households", lang), t(mode, lang)))
+    map_col, table_col = st.columns([3, 2])
+    with map_col:
+        st_folium(fmap, returned_objects=[], height=560, use_container_width=True, key=f"meeting-map-{mode}")
+    with table_col:
+        grid_table(data.load_grid_figures(path, version), lang)
 
 
 @st.fragment

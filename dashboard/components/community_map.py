@@ -21,6 +21,22 @@ COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
 }
 
 
+# meeting mode: the first bin is "fewer than 3", so a colour never tells 1 from 2 households
+MEETING_COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
+    "by_red": ("red", [3, 6, 10], ["#e8e8e8", "#fcae91", "#fb6a4a", "#b2182b"], "{:.0f}"),
+    "by_old": COLOUR_MODES["by_old"],
+    "by_reports": ("reports_open", [3, 6, 10], ["#e8e8e8", "#fdd49e", "#fc8d59", "#b30000"], "{:.0f}"),
+}
+
+
+def _number(value: object) -> float:
+    """Numeric value of a property; suppressed ("<3") and missing values count as 0."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _colour(value: float, edges: list[float], colours: list[str]) -> str:
     for edge, colour in zip(edges, colours, strict=False):
         if value < edge:
@@ -28,18 +44,19 @@ def _colour(value: float, edges: list[float], colours: list[str]) -> str:
     return colours[-1]
 
 
-def legend_items(mode: str) -> list[tuple[str, str]]:
+def legend_items(mode: str, *, meeting: bool = False) -> list[tuple[str, str]]:
     """(colour, range text) pairs for the legend of ``mode``; always the bins drawn."""
-    _, edges, colours, fmt = COLOUR_MODES[mode]
+    _, edges, colours, fmt = (MEETING_COLOUR_MODES if meeting else COLOUR_MODES)[mode]
     texts = [f"< {fmt.format(edges[0])}"]
     texts += [f"{fmt.format(a)} – <{fmt.format(b)}" for a, b in zip(edges, edges[1:], strict=False)]
     texts.append(f"≥ {fmt.format(edges[-1])}")
     return list(zip(colours, texts, strict=True))
 
 
-def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str, str, str]) -> folium.Map:
+def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str, str, str],
+              meeting: bool = False) -> folium.Map:
     """A Leaflet map with no basemap tiles (works offline): grids, then buildings on top."""
-    prop, edges, colours, _ = COLOUR_MODES[mode]
+    prop, edges, colours, _ = (MEETING_COLOUR_MODES if meeting else COLOUR_MODES)[mode]
     # keyboard=False: a focusable map container makes the browser scroll it into view on the
     # first mousedown, so the click lands ~20 px away from where the user pressed
     fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False)
@@ -58,7 +75,7 @@ def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str
     folium.GeoJson(
         layers["buildings"], name="buildings",
         style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9, "className": "building",
-                                  "fillColor": _colour(float(f["properties"][prop] or 0), edges, colours)},
+                                  "fillColor": _colour(_number(f["properties"][prop]), edges, colours)},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["label", "households", prop], aliases=list(tooltip_labels),
                                       sticky=True),

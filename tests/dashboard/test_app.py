@@ -84,3 +84,24 @@ def test_quality_page_lists_problems_with_masked_personal_data(app: AppTest, dem
     bad_id = quality.loc[quality["column"] == "身份证号", "value"].iloc[0]
     page_text = " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
     assert bad_id not in page_text and bad_id[-4:] in page_text
+
+
+def test_meeting_mode_sends_no_personal_data_and_suppresses_small_counts(app: AppTest, demo_artifact: Path) -> None:
+    app.query_params["mode"] = "meeting"
+    app.run()
+    assert not app.exception
+    script = _map_script(app)
+    assert len(re.findall(r'"building_id":', script)) == 175
+    assert not re.search(r'"(red|yellow|households|reports_open)": ?"?[12]"?[,}]', script)
+    assert re.search(r'"(<|\\u003c)3"', script)
+    people = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name", "phone", "id_number"],
+                                    read_geometry=False).sample(400, random_state=2)
+    sent = script + " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
+    sent += " ".join(m.value for m in app.markdown)
+    for value in [v for v in [*people["name"], *people["phone"].dropna(), *people["id_number"].dropna()] if v]:
+        assert value not in sent
+    grid_table = app.dataframe[0].value
+    assert len(grid_table) == 10
+    counts = grid_table.drop(columns=["网格", "60岁以上", "满意度"])
+    small = counts.map(lambda v: v in (1, 2, "1", "2")).to_numpy().any()
+    assert not small

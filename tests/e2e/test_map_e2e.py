@@ -63,3 +63,22 @@ def test_click_on_building_opens_its_panel(server: str, page) -> None:  # type: 
     assert f"楼栋：{target['label']}" in body and "红色户" in body
     assert page.foreign_requests == []
     page.screenshot(path=str(SCREENSHOTS / "building_panel.png"))
+
+
+def test_meeting_mode_sends_no_personal_data(server: str, page, demo_artifact) -> None:  # type: ignore[no-untyped-def]
+    import pyogrio
+
+    page.goto(f"{server}/?mode=meeting")
+    wait_for_app(page)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined")
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    assert frame.evaluate(COUNT_BUILDINGS) == 175
+    sent = page.content() + "".join(f.content() for f in page.frames)
+    people = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name", "phone", "id_number"],
+                                    read_geometry=False)
+    for value in [v for v in [*people["name"], *people["phone"].dropna(), *people["id_number"].dropna()] if v]:
+        assert value not in sent, "personal data reached the meeting screen"
+    assert "数据质量" not in page.inner_text('[data-testid="stSidebar"]')
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "meeting.png"))

@@ -20,3 +20,10 @@ def test_quality_values_of_pii_columns_are_masked() -> None:
     masked = mask_quality(quality)["value"].tolist()
     assert masked[0] == "3709**********0018" and "234567" not in masked[1]
     assert "13800001111" not in masked[2] and masked[3] == "广升泉小区"
+
+
+def test_small_counts_suppressed() -> None:
+    from pipelines.privacy import suppress_small_counts
+
+    out = suppress_small_counts(pd.DataFrame({"red": [0, 1, 2, 3, 7]}), ["red"])
+    assert out["red"].tolist() == ["0", "<3", "<3", "3", "7"]
