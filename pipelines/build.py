@@ -104,7 +104,7 @@ def _validate_all(files: dict[str, TableFile], quality: Quality, reference: date
     keep = {}
     for key, tf in files.items():
         ok = validate_table(tf, quality, reference=reference)
-        if tf.table.primary_key and key not in ("elderly", "party_volunteers"):
+        if tf.table.primary_key:
             ok = check_unique(tf, quality, tf.table.primary_key, ok)
         keep[key] = ok
     return keep

@@ -8,6 +8,7 @@ the schema's PII marks.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -49,9 +50,10 @@ _MASKERS = {"姓名": mask_name, "name": mask_name, "联系电话": mask_phone, 
             "emergency_contact": mask_name, "身份证号": mask_id, "id_number": mask_id}
 
 
-def pii_headers() -> set[str]:
+@lru_cache(maxsize=1)
+def pii_headers() -> frozenset[str]:
     """Chinese headers and English keys of every PII column in every table."""
-    return {x for t in all_tables().values() for c in t.columns if c.pii for x in (c.header, c.key)}
+    return frozenset(x for t in all_tables().values() for c in t.columns if c.pii for x in (c.header, c.key))
 
 
 def mask_value(column: str, value: str) -> str:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -75,3 +76,20 @@ def test_change_log_against_previous_build(tmp_path: Path, sample_dir: Path, dem
     summary = run_build(sample_dir, out, progress=False)
     assert "新增 0 户" in summary.render()
     assert len(_layer(out, "changes")) == 0
+
+
+def test_duplicate_person_in_care_table_is_reported_not_kept_twice(tmp_path: Path, sample_dir: Path) -> None:
+    from pipelines.office_files import write_csv
+
+    folder = tmp_path / "in"
+    shutil.copytree(sample_dir, folder)
+    table = TABLES["elderly"]
+    frame = read_table(folder / "老年人关爱表.xlsx", table).frame.drop(columns="_row")
+    (folder / "老年人关爱表.xlsx").unlink()
+    doubled = pd.concat([frame, frame.iloc[[7]]], ignore_index=True)  # the same person entered twice
+    write_csv(folder / "elderly.csv", doubled.rename(columns={c.key: c.header for c in table.columns}))
+    run_build(folder, tmp_path / "out.gpkg", progress=False)
+    quality = _layer(tmp_path / "out.gpkg", "quality")
+    dup = quality[(quality["table"] == "老年人关爱表") & quality["problem"].str.contains("重复")]
+    assert dup["row"].tolist() == [len(doubled) + 1]          # header on row 1, so the last row is n + 1
+    assert len(_layer(tmp_path / "out.gpkg", "elderly")) == len(frame)
