@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "t"]
+__all__ = ["LABELS", "facility_kind", "t"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("泉心社区可视化地图", "Community visual map"),
@@ -65,3 +65,14 @@ def t(key: str, lang: str = "zh") -> str:
     """The label for ``key`` in ``lang`` ('zh' or 'en')."""
     zh, en = LABELS[key]
     return en if lang == "en" else zh
+
+
+_FACILITY_EN = {"应急服务站": "Emergency station", "医养驿站": "Medical-elderly station",
+                "托管班": "After-school class", "老年大学": "Elderly university", "监控点": "Camera",
+                "消防设施": "Fire hydrant",
+                "双报到单位": "Partner unit", "社会组织": "Social organisation", "其他": "Other"}
+
+
+def facility_kind(kind: str, lang: str = "zh") -> str:
+    """A facility kind (a value of 表9 类型) in ``lang``."""
+    return _FACILITY_EN.get(kind, kind) if lang == "en" else kind

@@ -10,7 +10,7 @@ from dashboard.components.building_panel import building_panel
 from dashboard.components.community_map import COLOUR_MODES, FACILITY_STYLE, build_map, legend_items
 from dashboard.components.grid_table import grid_table
 from dashboard.components.kpi import kpi_strip
-from dashboard.i18n import t
+from dashboard.i18n import facility_kind, t
 from dashboard.state import COLOUR_MODE, current_lang, meeting_mode
 
 # projector: large type, high contrast (looks only: what is private is never sent at all)
@@ -19,6 +19,7 @@ _MEETING_CSS = """<style>
 [data-testid="stMetricLabel"] p {font-size: 1.5rem !important; color: #000;}
 h1 {font-size: 3rem !important;}
 [data-testid="map-legend"] {font-size: 1.4rem !important;}
+[data-testid="stTable"] th, [data-testid="stTable"] td {font-size: 1.35rem !important; color: #000;}
 </style>"""
 
 
@@ -31,7 +32,7 @@ def _legend(mode: str, lang: str, meeting: bool) -> None:
     dots = "".join(
         f'<span style="display:inline-block;margin-right:14px;font-size:0.95rem">'
         f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
-        f'vertical-align:middle;margin-right:4px"></span>{kind}</span>'
+        f'vertical-align:middle;margin-right:4px"></span>{facility_kind(kind, lang)}</span>'
         for kind, (c, _) in FACILITY_STYLE.items() if kind != "其他")
     st.markdown(f'<div data-testid="map-legend"><b>{t("legend", lang)} · {t(mode, lang)}：</b>{swatches}'
                 f'<br><b>{t("facilities", lang)}：</b>{dots}</div>', unsafe_allow_html=True)

@@ -22,4 +22,5 @@ def grid_table(grids: pd.DataFrame, lang: str) -> None:
     columns = {"name": t("grid", lang), "households": t("households", lang), "share_60_plus": t("share_60_plus", lang),
                "red": t("red", lang), "yellow": t("yellow", lang), "overdue_visits": t("overdue_visits", lang),
                "reports_open": t("open_reports", lang), "mean_satisfaction": t("satisfaction", lang)}
-    st.dataframe(view[list(columns)].rename(columns=columns), hide_index=True, width="stretch", height=420)
+    # st.table is HTML, so the meeting CSS can make it readable from the back of the room
+    st.table(view[list(columns)].rename(columns=columns).set_index(t("grid", lang)))

@@ -100,8 +100,8 @@ def test_meeting_mode_sends_no_personal_data_and_suppresses_small_counts(app: Ap
     sent += " ".join(m.value for m in app.markdown)
     for value in [v for v in [*people["name"], *people["phone"].dropna(), *people["id_number"].dropna()] if v]:
         assert value not in sent
-    grid_table = app.dataframe[0].value
+    grid_table = app.table[0].value
     assert len(grid_table) == 10
-    counts = grid_table.drop(columns=["网格", "60岁以上", "满意度"])
+    counts = grid_table.drop(columns=["60岁以上", "满意度"])
     small = counts.map(lambda v: v in (1, 2, "1", "2")).to_numpy().any()
     assert not small

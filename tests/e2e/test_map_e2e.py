@@ -25,7 +25,7 @@ def test_english_page(server: str, page) -> None:  # type: ignore[no-untyped-def
     wait_for_app(page)
     map_frame(page)
     body = page.inner_text("body")
-    assert "Households" in body and "Residents" in body
+    assert "Households" in body and "Residents" in body and "Emergency station" in body
     page.screenshot(path=str(SCREENSHOTS / "map_en.png"))
 
 
@@ -72,8 +72,9 @@ def test_meeting_mode_sends_no_personal_data(server: str, page, demo_artifact) -
     wait_for_app(page)
     frame = map_frame(page)
     frame.wait_for_function("() => window.map !== undefined")
-    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
     assert frame.evaluate(COUNT_BUILDINGS) == 175
+    assert "第一网格" in page.inner_text('[data-testid="stTable"]')
     sent = page.content() + "".join(f.content() for f in page.frames)
     people = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name", "phone", "id_number"],
                                     read_geometry=False)
