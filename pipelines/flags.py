@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -48,8 +49,14 @@ class FlagContext:
         ids = self.members.loc[self.members["person_id"].isin(person_mask_frame["person_id"]), "household_id"]
         return self.households["household_id"].isin(ids)
 
+    @cached_property
+    def oldest(self) -> pd.Series:
+        """Age of each household's oldest member (computed once, used by several rules)."""
+        return self.households["household_id"].map(self.members.groupby("household_id")["age"].max()).fillna(-1)
+
+    @cached_property
     def elderly_only(self) -> pd.Series:
-        """Households whose members are all 60+ (独居 or 空巢), or declared so."""
+        """Households whose members are all 60+ (独居 or 空巢), or declared so (computed once)."""
         all_old = self.members.groupby("household_id")["age"].min() >= 60
         derived = self.households["household_id"].map(all_old).fillna(False).astype(bool)
         declared = self.households["living_arrangement"].isin(["独居", "空巢"])
@@ -60,15 +67,13 @@ Check = Callable[..., pd.Series]
 
 
 def _elderly_only_household(ctx: FlagContext, *, min_age: int) -> pd.Series:
-    oldest = ctx.members.groupby("household_id")["age"].max()
-    has_old = ctx.households["household_id"].map(oldest).fillna(-1) >= min_age
-    return has_old & ctx.elderly_only()
+    return (ctx.oldest >= min_age) & ctx.elderly_only
 
 
 def _care_dependent_elderly_only(ctx: FlagContext) -> pd.Series:
     e = ctx.elderly
     dependent = e[(e["self_care"] == "失能") | (e["dementia"].fillna(False).astype(bool))]
-    return ctx.per_household(dependent) & ctx.elderly_only()
+    return ctx.per_household(dependent) & ctx.elderly_only
 
 
 def _special_group(ctx: FlagContext, *, category: str) -> pd.Series:
