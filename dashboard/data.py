@@ -1,9 +1,10 @@
-"""The only place with ``st.cache_data``: load the artifact once per build.
+"""The only place with Streamlit caching: load the artifact once per build, a view once per filter.
 
 Cache keys include the artifact's path and modification time, so a new
 build is picked up without a restart.  Everything returned here is already
-reduced to what a view may show: the map gets display-safe properties only
-(every GeoJSON property reaches the browser, shown or not).
+reduced to what a view may show: the map gets display-safe, escaped
+properties only (every GeoJSON property reaches the browser, shown or not),
+tables are masked on the server.
 """
 
 from __future__ import annotations
@@ -14,21 +15,26 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 import streamlit as st
 
-from pipelines.figures import community_figures
-from pipelines.privacy import mask_quality, suppress_small_counts
+from dashboard.components.community_map import FACILITY_STYLE, GRID_ONLY_MODES, Measure, legend_items, measure_for
+from dashboard.i18n import facility_kind, t
+from pipelines import selection as sel
+from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
+from pipelines.privacy import mask_frame, mask_quality, suppress_small_counts
 from pipelines.publish import read_meta
 
-__all__ = ["artifact_path", "artifact_version", "building_at", "load_figures", "load_grid_figures",
-           "load_households", "load_map_layers", "load_quality"]
+__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "load_changes",
+           "households_of", "load_facts", "load_grid_figures", "load_households", "load_meta", "load_quality",
+           "load_table", "map_layers", "table_size", "table_view", "tile_config", "view"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
-_BUILDING_PROPS = ["building_id", "households", "residents", "red", "yellow", "blue", "aged_60_plus",
-                   "reports_open", "open_hazards"]
+DETAIL_LIMIT = 2500  # more buildings than this in the selected area: draw grids, not buildings
+HEAT_LIMIT = 20_000  # more points than this: no heat layer (the payload would be megabytes)
 
 
 def artifact_path() -> Path:
@@ -41,75 +47,239 @@ def artifact_version(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-@st.cache_data(show_spinner=False)
-def load_figures(path: str, version: float) -> dict[str, object]:
-    """KPI figures and the reference date of the artifact at ``path``."""
-    households = pyogrio.read_dataframe(path, layer="households", columns=["flag", "visit_overdue"],
-                                        read_geometry=False)
-    residents = pyogrio.read_dataframe(path, layer="residents", columns=["age"], read_geometry=False)
-    buildings = pyogrio.read_dataframe(path, layer="buildings", read_geometry=False,
-                                       columns=["open_needs", "open_hazards", "reports_open"])
-    figures: dict[str, object] = dict(community_figures(households, residents, buildings))
-    figures["reference_date"] = read_meta(Path(path)).get("reference_date", "")
-    return figures
+def tile_config() -> dict[str, str] | None:
+    """The configured basemap, or None (the default: our polygons on a plain background).
 
-
-def _geojson(frame: gpd.GeoDataFrame) -> dict:
-    frame = frame.copy()
-    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
-    return json.loads(frame.to_json(drop_id=True))
-
-
-_COUNT_PROPS = ["households", "residents", "red", "yellow", "blue", "aged_60_plus", "reports_open", "open_hazards"]
-
-
-@st.cache_data(show_spinner=False)
-def load_map_layers(path: str, version: float, meeting: bool = False) -> dict[str, object]:
-    """Buildings and grids as GeoJSON dicts with display-safe, escaped properties.
-
-    With ``meeting``, counts from 1 to 2 are sent as "<3" (never the number itself).
+    ``MAP_TILES`` is a tile URL template on the intranet (e.g. Tianditu with its
+    key), ``MAP_TILES_ATTRIBUTION`` its credit line, ``MAP_TILES_CRS=gcj02`` for
+    tiles in the GCJ-02 offset (Amap, Tencent): then every shape is shifted to
+    match them, and clicks are shifted back.
     """
-    buildings = gpd.read_file(path, layer="buildings", columns=_BUILDING_PROPS + ["compound_id", "number"])
-    compounds = pyogrio.read_dataframe(path, layer="compounds", columns=["compound_id", "name"], read_geometry=False)
-    names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
-    buildings["label"] = [html.escape(f"{names.get(c, c)} {n}号楼") for c, n in
-                          zip(buildings["compound_id"], buildings["number"], strict=True)]
-    buildings["share_60_plus"] = (buildings["aged_60_plus"] / buildings["residents"].where(
-        buildings["residents"] > 0)).round(3).fillna(0.0)
-    compounds_geo = gpd.read_file(path, layer="compounds", columns=["compound_id", "name"])
-    compounds_geo["name"] = compounds_geo["name"].map(html.escape)
-    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
-    facilities["name"] = facilities["name"].map(html.escape)
-    grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name", "households", "red"])
-    grids["name"] = grids["name"].map(html.escape)
-    centres = grids.geometry.representative_point()
-    minx, miny, maxx, maxy = grids.total_bounds
-    if meeting:
-        buildings = suppress_small_counts(buildings, _COUNT_PROPS)
-    buildings_json = _geojson(buildings[_BUILDING_PROPS + ["label", "share_60_plus", "geometry"]])
-    return {
-        "buildings": buildings_json,
-        "building_properties": {f["properties"]["building_id"]: f["properties"] for f in buildings_json["features"]},
-        "grids": _geojson(grids[["grid_id", "name", "geometry"]]),
-        "compounds": _geojson(compounds_geo[["compound_id", "name", "geometry"]]),
-        "facilities": [(k, n, round(p.y, 6), round(p.x, 6)) for k, n, p in
-                       zip(facilities["kind"], facilities["name"], facilities.geometry, strict=True)],
-        "grid_labels": [(n, p.y, p.x) for n, p in zip(grids["name"], centres, strict=True)],
-        "bounds": [[miny, minx], [maxy, maxx]],
-    }
+    url = os.environ.get("MAP_TILES", "").strip()
+    if not url:
+        return None
+    return {"url": url, "attribution": os.environ.get("MAP_TILES_ATTRIBUTION", url.split("/")[2] if "//" in url
+                                                       else url),
+            "crs": os.environ.get("MAP_TILES_CRS", "wgs84").lower(),
+            "subdomains": os.environ.get("MAP_TILES_SUBDOMAINS", "abc")}
+
+
+def _gcj02() -> bool:
+    tiles = tile_config()
+    return bool(tiles and tiles["crs"] == "gcj02")
 
 
 @st.cache_resource(show_spinner=False)
-def _building_shapes(path: str, version: float) -> gpd.GeoDataFrame:
-    """Building polygons with a spatial index, for finding the clicked one (shared, read-only)."""
-    shapes = gpd.read_file(path, layer="buildings", columns=["building_id"])
+def load_facts(path: str, version: float) -> sel.CommunityFacts:
+    """Integer-coded facts for the filters (shared read-only, never copied per user)."""
+    return sel.load_facts(Path(path))
+
+
+@st.cache_data(show_spinner=False)
+def load_meta(path: str, version: float) -> dict[str, str]:
+    """The artifact's meta table (reference date, build time)."""
+    return read_meta(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def view(path: str, version: float, selection: sel.Selection) -> dict[str, object]:
+    """KPI figures, per-building and per-grid counts of ``selection``."""
+    facts = load_facts(path, version)
+    selected = sel.select(facts, selection)
+    grids = sel.grid_counts(facts, selected)
+    if selection.grids:
+        grids = grids[grids.index.isin(selection.grids)]
+    return {"figures": sel.selection_figures(facts, selected), "buildings": sel.building_counts(facts, selected),
+            "grids": grids, "heat": _heat_points(facts, selected)}
+
+
+def _heat_points(facts: sel.CommunityFacts, selected: sel.Selected) -> list[list[float]] | None:
+    """Report and hazard points of the selection for the heat layer; None when too many to send."""
+    points = [facts.reports.loc[selected.reports, ["lat", "lon"]],
+              facts.hazards.loc[selected.hazards, ["lat", "lon"]]]
+    frame = pd.concat(points).dropna()
+    if len(frame) > HEAT_LIMIT:
+        return None
+    return frame.round(5).to_numpy().tolist()
+
+
+def _shift(geometry: gpd.GeoSeries, gcj02: bool) -> gpd.GeoSeries:
+    """Round to about 1 m (enough to draw a building) and, for GCJ-02 tiles, apply the offset."""
+    values = geometry.values
+    if gcj02:
+        values = shapely.transform(values, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    return gpd.GeoSeries(shapely.set_precision(values, 1e-5), index=geometry.index, crs=geometry.crs)
+
+
+def _features(frame: gpd.GeoDataFrame) -> list[dict]:
+    """GeoJSON features (geometry + properties) of ``frame``, built once and reused per filter."""
+    geometry = shapely.to_geojson(frame.geometry.values)
+    props = frame.drop(columns="geometry").to_dict("records")
+    return [{"type": "Feature", "geometry": json.loads(g), "properties": p} for g, p in
+            zip(geometry, props, strict=True)]
+
+
+@st.cache_resource(show_spinner=False)
+def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
+    """Geometry of every layer as GeoJSON features with ids and escaped labels (no counts)."""
+    buildings = gpd.read_file(path, layer="buildings", columns=["building_id", "compound_id", "grid_id", "number"])
+    compounds = gpd.read_file(path, layer="compounds", columns=["compound_id", "name"])
+    names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
+    buildings["label"] = [html.escape(f"{names.get(c, c)} {n}号楼") for c, n in
+                          zip(buildings["compound_id"], buildings["number"], strict=True)]
+    shapes = buildings[["building_id", "geometry"]].copy()  # WGS-84, for finding the clicked building
     _ = shapes.sindex  # build the index once
-    return shapes
+    buildings["geometry"] = _shift(buildings.geometry, gcj02)
+    compounds["name"] = compounds["name"].map(html.escape)
+    compounds["geometry"] = _shift(compounds.geometry, gcj02)
+    grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
+    grids["name"] = grids["name"].map(html.escape)
+    grids["geometry"] = _shift(grids.geometry, gcj02)
+    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
+    facilities["geometry"] = _shift(facilities.geometry, gcj02)
+    centres = grids.geometry.representative_point()
+    grid_bounds = grids.geometry.bounds
+    return {
+        "buildings": _features(buildings[["building_id", "label", "geometry"]]),
+        "building_grid": buildings["grid_id"].to_numpy(dtype=object),
+        "building_compound": buildings["compound_id"].to_numpy(dtype=object),
+        "compounds": _features(compounds[["compound_id", "name", "geometry"]]),
+        "compound_grid": _compound_grids(buildings),
+        "grids": _features(grids[["grid_id", "name", "geometry"]]),
+        "grid_bounds": {g: [[b.miny, b.minx], [b.maxy, b.maxx]] for g, b in
+                        zip(grids["grid_id"], grid_bounds.itertuples(), strict=True)},
+        "facilities": [(k, html.escape(n), round(p.y, 6), round(p.x, 6), g) for k, n, p, g in
+                       zip(facilities["kind"], facilities["name"], facilities.geometry,
+                           _grid_of(facilities, grids), strict=True)],
+        "grid_labels": [(g, n, p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], centres, strict=True)],
+        "building_bounds": buildings.geometry.bounds.to_numpy(),
+        "shapes": shapes,
+        "labels": dict(zip(buildings["building_id"], buildings["label"], strict=True)),
+    }
 
 
-def building_at(path: str, version: float, lat: float, lng: float) -> dict[str, object] | None:
-    """Display properties of the building under a clicked point, or None."""
-    shapes = _building_shapes(path, version)
+def _compound_grids(buildings: gpd.GeoDataFrame) -> dict[str, set[str]]:
+    """Grids each compound has buildings in."""
+    pairs = buildings[["compound_id", "grid_id"]].dropna().drop_duplicates()
+    return {c: set(g) for c, g in pairs.groupby("compound_id")["grid_id"]}
+
+
+def _grid_of(points: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> list[str | None]:
+    """The grid each point lies in (None outside every grid)."""
+    hits = gpd.sjoin(points[["geometry"]], grids[["grid_id", "geometry"]], how="left", predicate="within")
+    hits = hits[~hits.index.duplicated()]
+    return [None if pd.isna(g) else g for g in hits["grid_id"]]
+
+
+def _display(values: pd.Series, measure: Measure, meeting: bool, lang: str) -> list[str]:
+    """Tooltip text of a measure: a share as a percentage, a category by name; in meeting mode only the bin."""
+    if meeting or measure.labels:
+        bins = np.digitize(values.to_numpy(float), np.asarray(measure.edges, float))
+        texts = [text for _, text in legend_items(measure, lambda k: t(k, lang))]
+        return [texts[i] for i in bins]
+    if "{:.0%}" in measure.fmt:
+        return [f"{v:.0%}" for v in values]
+    return [f"{v:g}" for v in values]
+
+
+def _fills(values: pd.Series, measure: Measure) -> list[str]:
+    bins = np.digitize(values.to_numpy(float), np.asarray(measure.edges, float))
+    return [measure.colours[i] for i in bins]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_layers(path: str, version: float, selection: sel.Selection, mode: str, meeting: bool = False,
+               heat: bool = False, lang: str = "zh") -> dict[str, object]:
+    """Everything the map draws for a selection, colour mode and audience, as plain data.
+
+    Buildings are drawn when the selected area has at most :data:`DETAIL_LIMIT`
+    of them; otherwise (a district) the grids carry the colour.  In meeting
+    mode the grids carry it too, and buildings are outlines with no counts, so
+    no small count reaches the projector.
+    """
+    gcj02 = _gcj02()
+    base = _map_base(path, version, gcj02)
+    counts = view(path, version, selection)
+    buildings: pd.DataFrame = counts["buildings"]  # type: ignore[assignment]
+    grids: pd.DataFrame = counts["grids"]  # type: ignore[assignment]
+    detail = len(buildings) <= DETAIL_LIMIT
+    grid_level = meeting or not detail or mode in GRID_ONLY_MODES
+    measure = measure_for(mode, grid_level=grid_level)
+    out: dict[str, object] = {"measure": measure, "detail": detail, "grid_level": grid_level}
+
+    grid_ids = set(grids.index)
+    grid_values = grids[measure.prop]
+    grid_text = _display(grid_values, measure, meeting, lang)
+    grid_fill = _fills(grid_values, measure)
+    by_grid = {g: (t, f) for g, t, f in zip(grids.index, grid_text, grid_fill, strict=True)}
+    out["grids"] = {"type": "FeatureCollection", "features": [
+        {**f, "properties": {**f["properties"], "value": by_grid[f["properties"]["grid_id"]][0],
+                             "fill": by_grid[f["properties"]["grid_id"]][1]}}
+        for f in base["grids"] if f["properties"]["grid_id"] in grid_ids]}
+    wanted = set(buildings.index)
+    if detail:
+        if grid_level:
+            props = {b: {} for b in buildings.index}
+        else:
+            values = buildings[measure.prop]
+            texts = _display(values, measure, False, lang)
+            fills = _fills(values, measure)
+            props = {b: {"households": int(h), "value": t, "fill": f} for b, h, t, f in
+                     zip(buildings.index, buildings["households"], texts, fills, strict=True)}
+        out["buildings"] = {"type": "FeatureCollection", "features": [
+            {**f, "properties": {**f["properties"], **props[f["properties"]["building_id"]]}}
+            for f in base["buildings"] if f["properties"]["building_id"] in wanted]}
+        compounds = set(base["building_compound"][np.isin(base["building_grid"], list(grid_ids))]) \
+            if selection.grids else None
+        if selection.compounds:
+            compounds = set(selection.compounds)
+        out["compounds"] = {"type": "FeatureCollection", "features": [
+            f for f in base["compounds"] if compounds is None or f["properties"]["compound_id"] in compounds]}
+    else:
+        out["buildings"] = None
+        out["compounds"] = None
+    out["facilities"] = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lo, la]},
+         "properties": {"kind_label": facility_kind(k, lang), "name": n,
+                        "fill": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[0],
+                        "r": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[1]}}
+        for k, n, la, lo, g in base["facilities"] if not selection.grids or g in grid_ids]}
+    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids]
+    out["bounds"] = _bounds(base, selection, wanted, grid_ids)
+    points = counts["heat"]
+    out["heat"] = _shift_points(points, gcj02) if heat and points else None
+    out["heat_available"] = points is not None
+    return out
+
+
+def _shift_points(points: list[list[float]], gcj02: bool) -> list[list[float]]:
+    if not gcj02:
+        return points
+    arr = np.asarray(points, float)
+    lon, lat = wgs84_to_gcj02(arr[:, 1], arr[:, 0])
+    return np.column_stack([lat, lon]).round(5).tolist()
+
+
+def _bounds(base: dict[str, object], selection: sel.Selection, buildings: set[str], grid_ids: set[str]) -> list:
+    """Fit the map to the selected compounds' buildings, else the selected grids."""
+    if selection.compounds and buildings:
+        ids = [f["properties"]["building_id"] for f in base["buildings"]]  # same order as building_bounds
+        rows = np.isin(np.asarray(ids, dtype=object), list(buildings))
+        b = base["building_bounds"][rows]
+        return [[float(b[:, 1].min()), float(b[:, 0].min())], [float(b[:, 3].max()), float(b[:, 2].max())]]
+    boxes = [base["grid_bounds"][g] for g in grid_ids]
+    return [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+
+
+def building_at(path: str, version: float, selection: sel.Selection, lat: float, lng: float
+                ) -> dict[str, object] | None:
+    """The clicked building's label and counts for the selection, or None when the click missed."""
+    gcj02 = _gcj02()
+    if gcj02:  # the click is in the tiles' offset coordinates
+        lon_arr, lat_arr = gcj02_to_wgs84(np.array([lng]), np.array([lat]))
+        lng, lat = float(lon_arr[0]), float(lat_arr[0])
+    shapes: gpd.GeoDataFrame = _map_base(path, version, gcj02)["shapes"]  # type: ignore[assignment]
     point = shapely.Point(lng, lat)
     hits = shapes.sindex.query(point, predicate="within")
     if len(hits) == 0:  # a click just beside a small footprint still means that building
@@ -118,8 +288,11 @@ def building_at(path: str, version: float, lat: float, lng: float) -> dict[str, 
             return None
         hits = hits[[int(shapes.geometry.iloc[hits].distance(point).to_numpy().argmin())]]
     building_id = shapes["building_id"].iloc[int(hits[0])]
-    layers = load_map_layers(path, version)
-    return layers["building_properties"].get(building_id)
+    counts: pd.DataFrame = view(path, version, selection)["buildings"]  # type: ignore[assignment]
+    if building_id not in counts.index:
+        return None
+    labels: dict[str, str] = _map_base(path, version, gcj02)["labels"]  # type: ignore[assignment]
+    return {"building_id": building_id, "label": labels[building_id], **counts.loc[building_id].to_dict()}
 
 
 _HOUSEHOLD_VIEW = ["household_id", "building_id", "unit", "flag", "flag_reasons", "living_arrangement",
@@ -141,9 +314,16 @@ _GRID_FIGURES = ["grid_id", "name", "households", "residents", "aged_60_plus", "
                  "mean_satisfaction"]
 
 
+def households_of(path: str, version: float, selection: sel.Selection, building_id: str) -> pd.DataFrame:
+    """The selected households of one building, for its panel (no names, no rooms)."""
+    households = load_households(path, version)
+    selected = sel.select(load_facts(path, version), selection)
+    return households[selected.households & (households["building_id"] == building_id).to_numpy()]
+
+
 @st.cache_data(show_spinner=False)
 def load_grid_figures(path: str, version: float) -> pd.DataFrame:
-    """Per-grid aggregates (counts only, no personal data)."""
+    """Per-grid aggregates of the build (counts only, no personal data)."""
     return pyogrio.read_dataframe(path, layer="grids", columns=_GRID_FIGURES, read_geometry=False)
 
 
@@ -153,3 +333,46 @@ def load_quality(path: str, version: float) -> pd.DataFrame:
     quality = pyogrio.read_dataframe(path, layer="quality", read_geometry=False)
     return mask_quality(quality)
 
+
+@st.cache_data(show_spinner=False)
+def load_changes(path: str, version: float) -> pd.DataFrame:
+    """The change log against the previous build (household ids and colours only)."""
+    return pyogrio.read_dataframe(path, layer="changes", read_geometry=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_table(path: str, version: float, table_key: str, layer: str) -> pd.DataFrame | None:
+    """One of the nine tables as stored, personal columns masked on the server (None when absent)."""
+    if layer not in {name for name, _ in pyogrio.list_layers(path)}:
+        return None
+    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    labels: dict[str, str] = _map_base(path, version, _gcj02())["labels"]  # type: ignore[assignment]
+    return mask_frame(frame, table_key, {k: html.unescape(v) for k, v in labels.items()})
+
+
+def table_size(path: str, version: float, layer: str) -> int:
+    """Rows of a table in the artifact."""
+    return int(pyogrio.read_info(path, layer=layer)["features"])
+
+
+_FLAG_NAMES = {3: "red", 2: "yellow", 1: "blue"}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str
+               ) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """The rows of a table the selection keeps (masked), and each row's household flag code."""
+    frame = load_table(path, version, table_key, layer)
+    if frame is None:
+        return None, np.array([], dtype=np.int8)
+    facts = load_facts(path, version)
+    keep, flags = sel.table_rows(facts, sel.select(facts, selection), table_key, frame)
+    out = frame[keep].reset_index(drop=True)
+    if "flag" not in out.columns and flags.any():
+        out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())
+    return out, flags[keep]
+
+
+def suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with counts 1–2 shown as "<3" (meeting mode)."""
+    return suppress_small_counts(frame, columns)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "facility_kind", "t"]
+from pipelines.schema import all_tables
+from pipelines.selection import GROUPS
+
+__all__ = ["DERIVED_COLUMNS", "LABELS", "TABLES_EN", "column_title", "facility_kind", "group_label", "t"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("泉心社区可视化地图", "Community visual map"),
@@ -58,7 +61,97 @@ LABELS: dict[str, tuple[str, str]] = {
     "q_value": ("值", "Value"),
     "q_problem": ("问题", "Problem"),
     "q_suggestion": ("修改建议", "Suggestion"),
+    "filters": ("筛选", "Filters"),
+    "households_short": ("户数", "Hh"),
+    "share_60_plus_short": ("60岁+", "60+"),
+    "red_short": ("红", "Red"),
+    "yellow_short": ("黄", "Yellow"),
+    "overdue_short": ("逾期", "Overdue"),
+    "reports_short": ("未办诉求", "Open rep."),
+    "compound": ("小区", "Compound"),
+    "group": ("重点人群", "Group"),
+    "group_help": ("选多个时，符合其中任一项的户都会显示。", "Several groups: households in any of them."),
+    "age_band": ("年龄段", "Age band"),
+    "reports_and_hazards": ("诉求与隐患", "Reports and hazards"),
+    "report_category": ("诉求类别", "Report category"),
+    "report_status": ("诉求状态", "Report status"),
+    "hazard_type": ("隐患类型", "Hazard type"),
+    "hazard_status": ("隐患状态", "Hazard status"),
+    "dates": ("日期范围", "Date range"),
+    "dates_help": ("诉求按提交日期、隐患按发现日期筛选。", "Reports by submission date, hazards by date found."),
+    "reset_filters": ("清除筛选", "Clear filters"),
+    "by_worst": ("最高风险颜色", "Worst flag"),
+    "by_hazards": ("未整改隐患", "Open hazards"),
+    "hotspot": ("诉求隐患热点（按网格）", "Report and hazard hotspots (by grid)"),
+    "no_households": ("无住户", "No households"),
+    "per_100": ("每百户", "per 100 households"),
+    "per_100_month": ("每百户每月", "per 100 households per month"),
+    "heat": ("显示热力图", "Show heat layer"),
+    "heat_help": ("热力图按最热处自动调整颜色，只看分布；比较不同月份请看网格着色。",
+                  "The heat layer rescales to its hottest spot: use it for where, the grid colours to compare."),
+    "heat_too_many": ("点位太多，热力图未显示：请先选择网格。",
+                      "Too many points for a heat layer: choose a grid first."),
+    "district_hint": ("所选范围有 {n:,} 栋楼，地图按网格着色；在左侧选择网格即可查看楼栋。",
+                      "{n:,} buildings in this area: the map is coloured by grid; choose a grid to see buildings."),
+    "filtered": ("已筛选", "Filtered"),
+    "changes": ("上次更新以来的变化", "Changes since the last update"),
+    "changes_none": ("与上次构建相比没有变化（或这是第一次构建）。",
+                     "No changes since the previous build (or this is the first)."),
+    "change_added": ("新增户", "Households added"),
+    "change_removed": ("减少户", "Households removed"),
+    "change_colour": ("颜色变化", "Colour changed"),
+    "change_kind": ("变化", "Change"),
+    "old_flag": ("原颜色", "Old colour"),
+    "new_flag": ("新颜色", "New colour"),
+    "household": ("户编号", "Household"),
+    "built_at": ("构建时间", "Built at"),
+    "page_tables": ("情况表", "Tables"),
+    "search": ("搜索", "Search"),
+    "search_help": ("在所有列中查找（编号、小区、类别等）；姓名和电话已隐藏，不能用来搜索。",
+                    "Looks in every column (ids, compounds, categories); names and phones are masked."),
+    "rows_shown": ("显示 {n:,} / {total:,} 行", "{n:,} of {total:,} rows"),
+    "export": ("导出 Excel（所见即所得，已脱敏）", "Export to Excel (what is shown, masked)"),
+    "masked_note": ("姓名、电话、身份证号已脱敏，门牌号与备注等个人信息不显示。",
+                    "Names, phones and ID numbers are masked; rooms and free text are withheld."),
+    "table_missing": ("数据包中没有这张表。", "This table is not in the artifact."),
+    "grid_measure_note": ("会议模式按网格着色（{unit}），不显示单栋楼的数字。",
+                          "Meeting mode colours grids ({unit}); no figures per building."),
 }
+
+# columns the build adds to the office's tables
+DERIVED_COLUMNS: dict[str, tuple[str, str]] = {
+    "building_id": ("楼栋编码", "Building id"), "grid_id": ("网格编码", "Grid id"),
+    "compound_id": ("小区编码", "Compound id"),
+    "flag": ("颜色", "Colour"), "flag_reasons": ("原因", "Reasons"), "age": ("年龄", "Age"),
+    "visit_interval_days": ("走访周期（天）", "Visit interval (days)"), "visit_overdue": ("走访逾期", "Visit overdue"),
+    "placed_by": ("定位方式", "Placed by"), "household_id": ("户编号", "Household id"),
+}
+
+
+def column_title(table_key: str, column: str, lang: str = "zh") -> str:
+    """A column's title in a table view: the office's header, or the label of a column the build adds."""
+    table = all_tables().get(table_key)
+    if table is not None:
+        for col in table.columns:
+            if col.key == column:
+                return col.header if lang == "zh" else col.key.replace("_", " ")
+    zh, en = DERIVED_COLUMNS.get(column, (column, column))
+    return en if lang == "en" else zh
+
+
+TABLES_EN = {"residents": "Residents", "households": "Households", "elderly": "Elderly care",
+             "special_groups": "Special groups", "needs": "Needs", "party_volunteers": "Party members and volunteers",
+             "hazards": "Hazards", "grid_work": "Grid work", "facilities": "Partner units and facilities"}
+
+_GROUPS_EN = {"aged_80_plus": "Aged 80+", "living_alone": "Living alone", "empty_nest": "Empty nest",
+              "disabled": "Disabled (失能)", "dibao": "Minimum income (低保)", "disability": "Disability",
+              "child_in_distress": "Children in distress", "special_hardship": "Extreme hardship (特困)",
+              "party_member": "Party-member household"}
+
+
+def group_label(key: str, lang: str = "zh") -> str:
+    """The label of a filter group (see ``pipelines.selection.GROUPS``)."""
+    return _GROUPS_EN.get(key, key) if lang == "en" else GROUPS.get(key, key)
 
 
 def t(key: str, lang: str = "zh") -> str:

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/streamlit_app.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
+from dashboard import data  # noqa: E402
 from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
+from dashboard.components.filters import sidebar_filters  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.state import MEETING, current_lang, meeting_mode  # noqa: E402
 
@@ -20,9 +22,13 @@ st.set_page_config(page_title=t("app_title", lang), layout="wide")
 ensure_static()
 use_local_leaflet()
 st.sidebar.toggle(t("meeting", lang), key=MEETING, value=st.query_params.get("mode") == "meeting")
+path = data.artifact_path()
+if path.exists():  # the filters are shared: map, KPIs and tables show the same households
+    sidebar_filters(data.load_facts(str(path), data.artifact_version(path)), lang)
 # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
 # icon's favicon from a font CDN (caught by the e2e offline test)
 pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]
 if not meeting_mode():  # the projector shows the map and grid figures only
+    pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
     pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
 st.navigation(pages).run()

@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-__all__ = ["write_office_xlsx", "write_csv"]
+__all__ = ["export_xlsx", "office_xlsx_bytes", "write_office_xlsx", "write_csv"]
 
 _FIXED_TIME = datetime(2026, 11, 28, 8, 0, 0)
 
@@ -40,7 +40,12 @@ def write_office_xlsx(
     title: str | None = None,
     sheet: str = "Sheet1",
 ) -> None:
-    """Write ``frame`` to ``path`` as an office-style xlsx.
+    """Write ``frame`` to ``path`` as an office-style xlsx (see :func:`office_xlsx_bytes`)."""
+    path.write_bytes(office_xlsx_bytes(frame, title=title, sheet=sheet))
+
+
+def office_xlsx_bytes(frame: pd.DataFrame, *, title: str | None = None, sheet: str = "Sheet1") -> bytes:
+    """``frame`` as the bytes of an office-style xlsx.
 
     With ``title``, a merged, bold title row sits above the header row, as
     community offices print their tables.  Columns are written with the
@@ -64,7 +69,13 @@ def write_office_xlsx(
     wb.properties.creator = "泉心社区可视化地图 demo"
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_normalise_zip(buffer.getvalue()))
+    return _normalise_zip(buffer.getvalue())
+
+
+def export_xlsx(frame: pd.DataFrame, *, title: str) -> bytes:
+    """An exported view (already masked) as xlsx: a title row, the headers, missing values as empty cells."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return office_xlsx_bytes(clean, title=title, sheet=re.sub(r"[\\/*?:\[\]]", "", title)[:31] or "Sheet1")
 
 
 def _normalise_zip(data: bytes) -> bytes:

@@ -14,8 +14,8 @@ import pandas as pd
 
 from pipelines.schema import all_tables
 
-__all__ = ["mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality", "SMALL_COUNT",
-           "suppress_small_counts"]
+__all__ = ["mask_frame", "mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality",
+           "SMALL_COUNT", "suppress_small_counts"]
 
 
 def mask_name(name: str) -> str:
@@ -61,13 +61,45 @@ def mask_value(column: str, value: str) -> str:
     if column not in pii_headers() or not value:
         return value
     masker = _MASKERS.get(column)
-    return masker(value) if masker else "（个人信息，已隐藏）"
+    return masker(value) if masker else _WITHHELD
 
 
 def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
     """The quality report with personal values masked (the row number still finds the cell)."""
     out = quality.copy()
     out["value"] = [mask_value(c, v) for c, v in zip(out["column"], out["value"].fillna(""), strict=True)]
+    return out
+
+
+_WITHHELD = "（个人信息，已隐藏）"
+
+
+def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """A table of the artifact as a browser may receive it: every personal column masked or withheld.
+
+    Names, phones and ID numbers are masked; other personal columns (room,
+    free-text descriptions, health conditions) are withheld; a household's
+    address is cut to its building (``building_labels``: building_id → "小区 N号楼") and unit.
+    """
+    table = all_tables().get(table_key)
+    out = frame.copy()
+    if table is None:
+        return out
+    for column in table.columns:
+        if not column.pii or column.key not in out.columns:
+            continue
+        masker = _MASKERS.get(column.key)
+        values = out[column.key]
+        if masker is None:
+            out[column.key] = values.where(values.isna() | (values.astype(str) == ""), _WITHHELD)
+        else:
+            out[column.key] = [None if pd.isna(v) else masker(str(v)) for v in values]
+    if table_key == "households" and "address" in out.columns:
+        labels = building_labels or {}
+        empty = pd.Series("", index=out.index)
+        building = out["building_id"].map(labels).fillna("") if "building_id" in out.columns else empty
+        unit = out["unit"].fillna("").astype(str) if "unit" in out.columns else empty
+        out["address"] = building + unit.where(unit == "", unit + "单元")
     return out
 
 

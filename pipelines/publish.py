@@ -62,9 +62,15 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
     path.parent.mkdir(parents=True, exist_ok=True)
     changes = change_log(path, layers["households"])
     had_previous = path.exists()
-    meta = pd.DataFrame({"key": ["reference_date", "built_at", "input", "previous_build"],
+    previous_built_at = ""
+    if had_previous:
+        try:
+            previous_built_at = read_meta(path).get("built_at", "")
+        except Exception:  # an old artifact without meta: the change log still stands
+            previous_built_at = ""
+    meta = pd.DataFrame({"key": ["reference_date", "built_at", "input", "previous_build", "previous_built_at"],
                          "value": [reference.isoformat(), datetime.now().isoformat(timespec="seconds"),
-                                   str(input_dir), str(had_previous)]})
+                                   str(input_dir), str(had_previous), previous_built_at]})
     fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=".community-")
     os.close(fd)
     os.unlink(tmp_name)

@@ -16,7 +16,7 @@ _FLAG_ORDER = {"red": 0, "yellow": 1, "blue": 2}
 
 
 def building_panel(properties: dict[str, object], households: pd.DataFrame, lang: str) -> None:
-    """Draw the panel for the building whose GeoJSON ``properties`` were clicked."""
+    """Draw the panel of a clicked building: its counts (``properties``) and its selected ``households``."""
     st.subheader(f"{t('building', lang)}：{properties.get('label', properties['building_id'])}")
     cols = st.columns(3)
     cols[0].metric(t("households", lang), int(properties.get("households") or 0))
@@ -25,7 +25,7 @@ def building_panel(properties: dict[str, object], households: pd.DataFrame, lang
     cols = st.columns(3)
     for col, key in zip(cols, ("red", "yellow", "blue"), strict=True):
         col.metric(t(key, lang), int(properties.get(key) or 0))
-    mine = households[households["building_id"] == properties["building_id"]].copy()
+    mine = households.copy()
     mine["order"] = mine["flag"].map(_FLAG_ORDER)
     mine = mine.sort_values(["order", "unit"], kind="stable")
     view = pd.DataFrame({

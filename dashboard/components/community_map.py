@@ -1,10 +1,21 @@
-"""The folium map: buildings coloured by a chosen measure, grid outlines and names."""
+"""The folium map: buildings or grids coloured by a chosen measure, outlines, names, facilities, heat.
+
+Colours come from fixed bins (:class:`Measure`), so a colour means the same
+thing in every build, month and filter, and the legend is drawn from the same
+bins.  Two levels: building detail, or grids coloured by the measure per 100
+households (meeting mode, the hotspot view, and a district too large to draw
+every building).
+"""
 
 from __future__ import annotations
 
-import folium
+from dataclasses import dataclass
 
-__all__ = ["COLOUR_MODES", "FACILITY_STYLE", "build_map", "legend_items"]
+import folium
+import folium.plugins
+from branca.element import Element
+
+__all__ = ["COLOUR_MODES", "GRID_ONLY_MODES", "FACILITY_STYLE", "Measure", "build_map", "legend_items", "measure_for"]
 
 # facility kind → (colour, radius in px); partner units and organisations share one muted colour
 FACILITY_STYLE: dict[str, tuple[str, int]] = {
@@ -13,77 +24,133 @@ FACILITY_STYLE: dict[str, tuple[str, int]] = {
     "其他": ("#999999", 5),
 }
 
-# measure → (property, bin edges, colours, label format); fixed bins so colours compare between builds
-COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
-    "by_red": ("red", [1, 2, 3], ["#e8e8e8", "#fcae91", "#fb6a4a", "#b2182b"], "{:.0f}"),
-    "by_old": ("share_60_plus", [0.2, 0.35, 0.5], ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#54278f"], "{:.0%}"),
-    "by_reports": ("reports_open", [1, 3, 6], ["#e8e8e8", "#fdd49e", "#fc8d59", "#b30000"], "{:.0f}"),
+_GREYS = "#e8e8e8"
+_REDS = [_GREYS, "#fcae91", "#fb6a4a", "#b2182b"]
+_PURPLES = ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#54278f"]
+_ORANGES = [_GREYS, "#fdd49e", "#fc8d59", "#b30000"]
+_HOT = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What colours the map: a property, fixed bin edges, colours, how to print an edge, and its level."""
+
+    prop: str
+    edges: tuple[float, ...]
+    colours: tuple[str, ...]
+    fmt: str = "{:.0f}"
+    level: str = "building"  # "building" or "grid"
+    labels: tuple[str, ...] = ()  # legend texts for categorical measures
+    unit: str = ""  # i18n key of the unit shown after the legend title
+
+
+# colour mode → building-level measure (the user's choice) and its grid-level twin (per 100 households)
+COLOUR_MODES: dict[str, tuple[Measure, Measure]] = {
+    "by_red": (Measure("red", (1, 2, 3), tuple(_REDS)),
+               Measure("red_per_100", (2, 5, 10), tuple(_REDS), level="grid", unit="per_100")),
+    "by_worst": (Measure("worst", (1, 2, 3), ("#d9d9d9", "#2c7fb8", "#fdd835", "#d7301f"),
+                         labels=("no_households", "blue", "yellow", "red")),
+                 Measure("red_per_100", (2, 5, 10), tuple(_REDS), level="grid", unit="per_100")),
+    "by_old": (Measure("share_60_plus", (0.2, 0.35, 0.5), tuple(_PURPLES), "{:.0%}"),
+               Measure("share_60_plus", (0.2, 0.35, 0.5), tuple(_PURPLES), "{:.0%}", level="grid")),
+    "by_reports": (Measure("reports_open", (1, 3, 6), tuple(_ORANGES)),
+                   Measure("reports_open_per_100", (1, 2, 4), tuple(_ORANGES), "{:g}", level="grid", unit="per_100")),
+    "by_hazards": (Measure("open_hazards", (1, 2, 3), tuple(_ORANGES)),
+                   Measure("hazards_open_per_100", (0.5, 1, 2), tuple(_ORANGES), "{:g}", level="grid",
+                           unit="per_100")),
+    # hotspots: reports and hazards per 100 households per 30 days, grid level only (fixed scale)
+    "hotspot": (Measure("hotspot_rate", (3, 5, 8, 12), tuple(_HOT), level="grid", unit="per_100_month"),
+                Measure("hotspot_rate", (3, 5, 8, 12), tuple(_HOT), level="grid", unit="per_100_month")),
 }
 
-
-# meeting mode: the first bin is "fewer than 3", so a colour never tells 1 from 2 households
-MEETING_COLOUR_MODES: dict[str, tuple[str, list[float], list[str], str]] = {
-    "by_red": ("red", [3, 6, 10], ["#e8e8e8", "#fcae91", "#fb6a4a", "#b2182b"], "{:.0f}"),
-    "by_old": COLOUR_MODES["by_old"],
-    "by_reports": ("reports_open", [3, 6, 10], ["#e8e8e8", "#fdd49e", "#fc8d59", "#b30000"], "{:.0f}"),
-}
+# modes drawn at grid level even where buildings are drawn (their outlines on top)
+GRID_ONLY_MODES = frozenset({"hotspot"})
 
 
-def _number(value: object) -> float:
-    """Numeric value of a property; suppressed ("<3") and missing values count as 0."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
+def measure_for(mode: str, *, grid_level: bool) -> Measure:
+    """The measure drawn for ``mode``: the grid twin when the map is drawn at grid level."""
+    building, grid = COLOUR_MODES[mode]
+    return grid if grid_level else building
 
 
-def _colour(value: float, edges: list[float], colours: list[str]) -> str:
-    for edge, colour in zip(edges, colours, strict=False):
-        if value < edge:
-            return colour
-    return colours[-1]
+def legend_items(measure: Measure, label: object = None) -> list[tuple[str, str]]:
+    """(colour, range text) pairs for the legend; always the bins drawn.
 
-
-def legend_items(mode: str, *, meeting: bool = False) -> list[tuple[str, str]]:
-    """(colour, range text) pairs for the legend of ``mode``; always the bins drawn."""
-    _, edges, colours, fmt = (MEETING_COLOUR_MODES if meeting else COLOUR_MODES)[mode]
+    ``label`` translates the texts of a categorical measure (an i18n function).
+    """
+    if measure.labels:
+        return [(c, label(k) if callable(label) else k) for c, k in zip(measure.colours, measure.labels, strict=True)]
+    fmt, edges = measure.fmt, measure.edges
     texts = [f"< {fmt.format(edges[0])}"]
     texts += [f"{fmt.format(a)} – <{fmt.format(b)}" for a, b in zip(edges, edges[1:], strict=False)]
     texts.append(f"≥ {fmt.format(edges[-1])}")
-    return list(zip(colours, texts, strict=True))
+    return list(zip(measure.colours, texts, strict=True))
 
 
-def build_map(layers: dict[str, object], mode: str, *, tooltip_labels: tuple[str, str, str],
-              meeting: bool = False) -> folium.Map:
-    """A Leaflet map with no basemap tiles (works offline): grids, then buildings on top."""
-    prop, edges, colours, _ = (MEETING_COLOUR_MODES if meeting else COLOUR_MODES)[mode]
+_HEAT_CSS = "<style>.leaflet-heatmap-layer{pointer-events:none}</style>"  # the heat canvas must not eat clicks
+
+
+def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str],
+              tiles: dict[str, str] | None = None) -> folium.Map:
+    """A Leaflet map with no basemap tiles unless ``tiles`` is configured (works offline).
+
+    ``layers`` comes from ``dashboard.data.map_layers``: every feature already
+    carries its display text (``value``) and colour (``fill``), computed on the
+    server from fixed bins; grids carry them when the map is drawn at grid level.
+    """
     # keyboard=False: a focusable map container makes the browser scroll it into view on the
     # first mousedown, so the click lands ~20 px away from where the user pressed
     fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False)
+    if tiles:
+        folium.TileLayer(tiles=tiles["url"], attr=tiles.get("attribution", ""), name="basemap",
+                         subdomains=tiles.get("subdomains", "abc"), max_zoom=19).add_to(fmap)
     fmap.fit_bounds(layers["bounds"])
+    grid_level = bool(layers["grid_level"])
     folium.GeoJson(
         layers["grids"], name="grids",
-        style_function=lambda f: {"color": "#1f3b73", "weight": 3, "fill": False, "dashArray": "6 4"},
-        interactive=False,
+        style_function=(lambda f: {"color": "#1f3b73", "weight": 3, "dashArray": "6 4", "fill": True,
+                                   "fillOpacity": 0.8, "fillColor": f["properties"]["fill"]})
+        if grid_level else (lambda f: {"color": "#1f3b73", "weight": 3, "fill": False, "dashArray": "6 4"}),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "value"], aliases=[tooltip_labels[0], tooltip_labels[2]])
+        if grid_level else None,
+        interactive=grid_level,
     ).add_to(fmap)
-    folium.GeoJson(
-        layers["compounds"], name="compounds",
-        style_function=lambda f: {"color": "#6b6b6b", "weight": 1.5, "fill": True, "fillColor": "#ffffff",
-                                  "fillOpacity": 0.55},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-    ).add_to(fmap)
-    folium.GeoJson(
-        layers["buildings"], name="buildings",
-        style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9, "className": "building",
-                                  "fillColor": _colour(_number(f["properties"][prop]), edges, colours)},
-        highlight_function=lambda f: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=["label", "households", prop], aliases=list(tooltip_labels),
-                                      sticky=True),
-    ).add_to(fmap)
-    for kind, name, lat, lon in layers["facilities"]:
-        colour, radius = FACILITY_STYLE.get(kind, FACILITY_STYLE["其他"])
-        folium.CircleMarker([lat, lon], radius=radius, color="#ffffff", weight=1.5, fill=True, fill_color=colour,
-                            fill_opacity=1.0, tooltip=f"{kind}：{name}").add_to(fmap)
+    if layers.get("compounds") and not grid_level:
+        folium.GeoJson(
+            layers["compounds"], name="compounds",
+            style_function=lambda f: {"color": "#6b6b6b", "weight": 1.5, "fill": True, "fillColor": "#ffffff",
+                                      "fillOpacity": 0.55},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(fmap)
+    buildings = layers.get("buildings")
+    if buildings and buildings["features"]:
+        if grid_level:  # outlines only: the colour is the grid's
+            folium.GeoJson(buildings, name="buildings",
+                           style_function=lambda f: {"color": "#333", "weight": 1, "fill": True,
+                                                     "fillColor": "#ffffff", "fillOpacity": 0.5,
+                                                     "className": "building"},
+                           tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(fmap)
+        else:
+            folium.GeoJson(
+                buildings, name="buildings",
+                style_function=lambda f: {"color": "#444", "weight": 1, "fillOpacity": 0.9, "className": "building",
+                                          "fillColor": f["properties"]["fill"]},
+                highlight_function=lambda f: {"weight": 3, "color": "#000"},
+                tooltip=folium.GeoJsonTooltip(fields=["label", "households", "value"], aliases=list(tooltip_labels),
+                                              sticky=True),
+            ).add_to(fmap)
+    facilities = layers.get("facilities")
+    if facilities and facilities["features"]:  # one layer, not a marker each: a third of the payload
+        folium.GeoJson(
+            facilities, name="facilities", marker=folium.CircleMarker(radius=6, weight=1.5, fill=True),
+            style_function=lambda f: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 1.0,
+                                      "fillColor": f["properties"]["fill"], "radius": f["properties"]["r"]},
+            tooltip=folium.GeoJsonTooltip(fields=["kind_label", "name"], labels=False),
+        ).add_to(fmap)
+    heat = layers.get("heat")
+    if heat:
+        fmap.get_root().header.add_child(Element(_HEAT_CSS))
+        folium.plugins.HeatMap(heat, name="heat", radius=18, blur=14, min_opacity=0.35).add_to(fmap)
     for name, lat, lon in layers["grid_labels"]:
         folium.Marker([lat, lon], icon=folium.DivIcon(
             html=f'<div style="font-size:15px;font-weight:700;color:#1f3b73;white-space:nowrap;'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import t
+from pipelines.privacy import SMALL_COUNT
 
 __all__ = ["kpi_strip"]
 
@@ -12,10 +13,15 @@ _ROWS = (("households", "residents", "share_60_plus", "overdue_visits", "open_re
          ("red", "yellow", "blue", "open_needs", "open_hazards"))
 
 
-def kpi_strip(figures: dict[str, object], lang: str) -> None:
-    """Draw the figures as ``st.metric`` tiles."""
+def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False) -> None:
+    """Draw the figures as ``st.metric`` tiles; in meeting mode counts of 1–2 show as "<3"."""
     for row in _ROWS:
         for col, key in zip(st.columns(len(row)), row, strict=True):
             value = figures[key]
-            text = f"{float(value):.1%}" if key == "share_60_plus" else f"{int(value):,}"
+            if key == "share_60_plus":
+                text = f"{float(value):.1%}"  # type: ignore[arg-type]
+            elif meeting and 0 < int(value) < SMALL_COUNT:  # type: ignore[call-overload]
+                text = f"<{SMALL_COUNT}"
+            else:
+                text = f"{int(value):,}"  # type: ignore[call-overload]
             col.metric(t(key, lang), text)

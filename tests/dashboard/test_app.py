@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -61,7 +62,7 @@ def test_english_labels(app: AppTest) -> None:
 
 def test_colour_mode_changes_legend(app: AppTest) -> None:
     app.run()
-    app.sidebar.radio[0].set_value("by_old").run()
+    app.main.radio[0].set_value("by_old").run()
     legend = " ".join(md.value for md in app.markdown)
     assert "60岁以上占比" in legend and "50%" in legend
 
@@ -92,16 +93,102 @@ def test_meeting_mode_sends_no_personal_data_and_suppresses_small_counts(app: Ap
     assert not app.exception
     script = _map_script(app)
     assert len(re.findall(r'"building_id":', script)) == 175
-    assert not re.search(r'"(red|yellow|households|reports_open)": ?"?[12]"?[,}]', script)
-    assert re.search(r'"(<|\\u003c)3"', script)
+    # buildings are outlines: no count of any kind per building reaches the projector
+    assert not re.search(r'"(red|yellow|households|reports_open|value)": ?"?\d', script.split("geo_json")[0] + "".join(
+        part for part in script.split("geo_json") if '"building_id"' in part))
     people = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name", "phone", "id_number"],
                                     read_geometry=False).sample(400, random_state=2)
     sent = script + " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
     sent += " ".join(m.value for m in app.markdown)
     for value in [v for v in [*people["name"], *people["phone"].dropna(), *people["id_number"].dropna()] if v]:
         assert value not in sent
-    grid_table = app.table[0].value
-    assert len(grid_table) == 10
-    counts = grid_table.drop(columns=["60岁以上", "满意度"])
-    small = counts.map(lambda v: v in (1, 2, "1", "2")).to_numpy().any()
-    assert not small
+    table_html = next(m.value for m in app.markdown if 'id="grid-table"' in m.value)
+    rows = [re.findall(r"<t[dh]>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table_html)]
+    header, body = rows[0], rows[1:]
+    assert len(body) == 10 and header[0] == "网格"
+    counts = [cell for row in body for name, cell in zip(header, row, strict=True) if name not in ("网格", "60岁+")]
+    assert not {"1", "2"} & set(counts)
+    assert "&lt;3" in counts
+    legend = " ".join(md.value for md in app.markdown)
+    assert "图例 · 网格" in legend and "每百户" in legend
+
+
+def _layer(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    return pyogrio.read_dataframe(path, layer=name, columns=columns, read_geometry=False)
+
+
+def test_grid_filter_changes_kpis_and_map_together(app: AppTest, demo_artifact: Path) -> None:
+    app.run()
+    app.sidebar.multiselect(key="f_grids").set_value(["WG03"]).run()
+    assert not app.exception
+    households = _layer(demo_artifact, "households", ["household_id", "grid_id", "flag"])
+    buildings = _layer(demo_artifact, "buildings", ["building_id", "grid_id"])
+    mine = households[households["grid_id"] == "WG03"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["户数"] == f"{len(mine):,}"
+    assert metrics["红色户"] == f"{(mine['flag'] == 'red').sum():,}"
+    script = _map_script(app)
+    drawn = set(re.findall(r'"building_id": ?"([^"]+)"', script))
+    assert drawn == set(buildings.loc[buildings["grid_id"] == "WG03", "building_id"])
+    assert set(re.findall(r'"grid_id": ?"([^"]+)"', script)) == {"WG03"}
+
+
+def test_flag_and_group_filters_count_the_right_households(app: AppTest, demo_artifact: Path) -> None:
+    app.run()
+    app.sidebar.multiselect(key="f_flags").set_value(["red", "yellow"])
+    app.sidebar.multiselect(key="f_groups").set_value(["aged_80_plus"]).run()
+    assert not app.exception
+    households = _layer(demo_artifact, "households", ["household_id", "flag"])
+    residents = _layer(demo_artifact, "residents", ["household_id", "age"])
+    old = set(residents.loc[pd.to_numeric(residents["age"]) >= 80, "household_id"])
+    expected = households[households["flag"].isin(["red", "yellow"]) & households["household_id"].isin(old)]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["户数"] == f"{len(expected):,}"
+    assert metrics["蓝色户"] == "0"
+    members = residents[residents["household_id"].isin(expected["household_id"])]
+    assert metrics["居民"] == f"{len(members):,}"
+    assert "已筛选" in app.caption[0].value
+    app.sidebar.button[0].click().run()  # clear filters
+    assert {m.label: m.value for m in app.metric}["户数"] == "3,937"
+
+
+def test_report_filters_and_hotspot_view(app: AppTest, demo_artifact: Path) -> None:
+    app.run()
+    reports = _layer(demo_artifact, "reports", ["category", "status", "submitted_at"])
+    open_noise = reports[(reports["category"] == "噪音扰民") & reports["status"].isin(["待受理", "已受理", "处理中"])]
+    app.sidebar.multiselect(key="f_report_categories").set_value(["噪音扰民"]).run()
+    assert {m.label: m.value for m in app.metric}["未办结诉求"] == f"{len(open_noise):,}"
+    app.main.radio[0].set_value("hotspot").run()
+    legend = " ".join(md.value for md in app.markdown)
+    assert "每百户每月" in legend and "≥ 12" in legend
+    script = _map_script(app)
+    assert script.count('"grid_id"') >= 10 and "fillColor" in script
+    app.main.checkbox(key="heat_layer").check().run()
+    args = json.dumps(_map_args(app), ensure_ascii=False)
+    assert "heatLayer" in args and "/app/static/leaflet_heat.min.js" in args
+    assert not re.search(r"https?://(?!127\.0\.0\.1)", args.replace("http://www.w3.org", ""))
+
+
+def test_tables_page_filters_masks_and_exports(app: AppTest, demo_artifact: Path) -> None:
+    app.switch_page("app_pages/tables.py")
+    app.run()
+    assert not app.exception
+    shown = app.dataframe[0].value
+    residents = _layer(demo_artifact, "residents", ["name", "phone", "id_number"])
+    assert len(shown) == len(residents)
+    text = " ".join(shown.astype(str).to_numpy().ravel())
+    sample = residents.sample(200, random_state=3)
+    for value in [v for v in [*sample["name"], *sample["phone"].dropna(), *sample["id_number"].dropna()]
+                  if v and len(v) > 2]:
+        assert value not in text
+    assert "*" in str(shown["姓名"].iloc[0])
+    app.sidebar.multiselect(key="f_grids").set_value(["WG01"]).run()
+    app.main.radio(key="table_choice").set_value("households").run()
+    households = _layer(demo_artifact, "households", ["grid_id"])
+    assert len(app.dataframe[0].value) == int((households["grid_id"] == "WG01").sum())
+    assert "房号" not in app.dataframe[0].value.columns or app.dataframe[0].value["房号"].astype(str).str.contains(
+        "隐藏").all()
+    app.main.text_input(key="table_search").set_value("独居").run()
+    found = app.dataframe[0].value
+    assert 0 < len(found) < int((households["grid_id"] == "WG01").sum())
+    assert "独居" in " ".join(found.astype(str).to_numpy().ravel())

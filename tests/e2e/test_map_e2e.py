@@ -41,7 +41,7 @@ def test_quality_page_in_browser(server: str, page) -> None:  # type: ignore[no-
 
 CENTRE_OF_A_BUILDING = """() => { let found = null; window.map.eachLayer(l => {
   if (!found && l.feature && l.feature.properties && l.feature.properties.building_id !== undefined
-      && l.feature.properties.red > 0) found = l; });
+      && parseFloat(l.feature.properties.value) > 0) found = l; });
   const p = window.map.latLngToContainerPoint(found.getBounds().getCenter());
   return {x: p.x, y: p.y, id: found.feature.properties.building_id, label: found.feature.properties.label}; }"""
 
@@ -72,9 +72,9 @@ def test_meeting_mode_sends_no_personal_data(server: str, page, demo_artifact) -
     wait_for_app(page)
     frame = map_frame(page)
     frame.wait_for_function("() => window.map !== undefined")
-    page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="grid-table"]', timeout=30_000)
     assert frame.evaluate(COUNT_BUILDINGS) == 175
-    assert "第一网格" in page.inner_text('[data-testid="stTable"]')
+    assert "第一网格" in page.inner_text('[data-testid="grid-table"]')
     sent = page.content() + "".join(f.content() for f in page.frames)
     people = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name", "phone", "id_number"],
                                     read_geometry=False)
@@ -83,3 +83,55 @@ def test_meeting_mode_sends_no_personal_data(server: str, page, demo_artifact) -
     assert "数据质量" not in page.inner_text('[data-testid="stSidebar"]')
     assert page.foreign_requests == []
     page.screenshot(path=str(SCREENSHOTS / "meeting.png"))
+
+
+def test_grid_filter_redraws_the_map(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server)
+    wait_for_app(page)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined")
+    assert frame.evaluate(COUNT_BUILDINGS) == 175
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("combobox", name="网格").click()
+    page.get_by_role("option", name="第三网格").click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    # the map remounts with the grid's buildings only
+    page.wait_for_function(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+        if (!f || !f.contentWindow.map) return false; let n = 0;
+        f.contentWindow.map.eachLayer(l => { if (l.feature && l.feature.properties.building_id) n++; });
+        return n > 0 && n < 175; }""", timeout=30_000)
+    frame = map_frame(page)
+    drawn = frame.evaluate(COUNT_BUILDINGS)
+    assert 0 < drawn < 175
+    assert "已筛选" in page.inner_text("body")
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "map_filtered.png"))
+
+
+def test_hotspot_view_with_heat_layer(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server)
+    wait_for_app(page)
+    map_frame(page)
+    page.get_by_text("诉求隐患热点（按网格）").click()
+    wait_for_app(page)
+    page.get_by_text("显示热力图").click()
+    wait_for_app(page)
+    page.wait_for_function(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+        return f && f.contentDocument && f.contentDocument.querySelector('.leaflet-heatmap-layer') !== null; }""",
+        timeout=30_000)
+    assert "每百户每月" in page.inner_text('[data-testid="map-legend"]')
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "hotspots.png"))
+
+
+def test_tables_page_in_browser(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/tables")
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    body = page.inner_text("body")
+    assert "情况表" in body and "8,202" in body and "导出 Excel" in body
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "tables.png"))

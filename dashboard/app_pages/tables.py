@@ -1,0 +1,69 @@
+"""情况表 Tables: the nine tables, filtered like the map, searchable, rows coloured by flag, Excel export."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.i18n import TABLES_EN, column_title, t
+from dashboard.state import current_lang, current_selection
+from pipelines.office_files import export_xlsx
+from pipelines.schema import TABLES
+
+# table key → artifact layer (表9 becomes the facilities layer)
+_LAYERS = {"resources": "facilities"}
+_FLAG_ROW = {3: "background-color:#fbd5cf", 2: "background-color:#fff3b0", 1: "background-color:#d6e9f5"}
+STYLE_LIMIT = 20_000  # rows coloured one by one up to this many; beyond, the colour column alone
+
+
+def render() -> None:
+    """Draw the page."""
+    lang = current_lang()
+    path = data.artifact_path()
+    if not path.exists():
+        st.error(t("no_artifact", lang))
+        return
+    version = data.artifact_version(path)
+    st.title(t("page_tables", lang))
+    st.caption(t("masked_note", lang))
+    keys = list(TABLES)
+    names = {k: (TABLES[k].name_zh if lang == "zh" else TABLES_EN.get(k, TABLES[k].name_en)) for k in keys}
+    key = st.radio(t("table", lang), keys, format_func=lambda k: names[k], horizontal=True, key="table_choice")
+    frame, flags = data.table_view(str(path), version, current_selection(), key, _LAYERS.get(key, key))
+    if frame is None:
+        st.warning(t("table_missing", lang))
+        return
+    query = st.text_input(t("search", lang), key="table_search", help=t("search_help", lang)).strip()
+    if query:
+        hit = _search(frame, query)
+        frame, flags = frame[hit], flags[hit]
+    st.caption(t("rows_shown", lang).format(n=len(frame), total=data.table_size(str(path), version,
+                                                                                 _LAYERS.get(key, key))))
+    shown = frame.rename(columns={c: column_title(key, c, lang) for c in frame.columns})
+    if "flag" in frame.columns:
+        shown[column_title(key, "flag", lang)] = frame["flag"].map(lambda f: t(f, lang) if isinstance(f, str) else "")
+    shown = shown.reset_index(drop=True)
+    if 0 < len(shown) <= STYLE_LIMIT and flags.any():
+        styles = [_FLAG_ROW.get(int(f), "") for f in flags]
+        st.dataframe(shown.style.apply(lambda row: [styles[row.name]] * len(row), axis=1),
+                     hide_index=True, width="stretch", height=560)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", height=560)
+    st.download_button(t("export", lang), data=partial(export_xlsx, shown, title=names[key]),
+                       file_name=f"{names[key]}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       disabled=shown.empty)
+
+
+def _search(frame: pd.DataFrame, query: str) -> pd.Series:
+    """Rows where any column contains ``query`` (plain text, case-insensitive)."""
+    hit = pd.Series(False, index=frame.index)
+    for column in frame.columns:  # one vectorised pass per column, not per row
+        hit |= frame[column].astype(str).str.contains(query, case=False, regex=False)
+    return hit
+
+
+render()
