@@ -6,7 +6,7 @@ SAMPLE := geodata/sample
 ARTIFACT := build/community.gpkg
 PORT ?= 8501
 
-.PHONY: run test lint build demo docs bench e2e clean
+.PHONY: run test lint build demo docs bench bench-dashboard e2e clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ docs: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m pipelines bench
+
+bench-dashboard: $(VENV)/.installed-dev
+	$(PY) -m dashboard.assets
+	$(PY) -m dashboard.bench
 
 clean:
 	rm -rf build dashboard/static

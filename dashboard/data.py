@@ -33,8 +33,9 @@ __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "b
            "load_table", "map_layers", "table_size", "table_view", "tile_config", "view"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
-DETAIL_LIMIT = 2500  # more buildings than this in the selected area: draw grids, not buildings
+DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids, not buildings (x10 and up)
 HEAT_LIMIT = 20_000  # more points than this: no heat layer (the payload would be megabytes)
+LABEL_LIMIT = 60  # more grids than this on the map: names in the grid tooltips, not as labels
 
 
 def artifact_path() -> Path:
@@ -243,8 +244,9 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
          "properties": {"kind_label": facility_kind(k, lang), "name": n,
                         "fill": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[0],
                         "r": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[1]}}
-        for k, n, la, lo, g in base["facilities"] if not selection.grids or g in grid_ids]}
-    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids]
+        for k, n, la, lo, g in base["facilities"] if detail and (not selection.grids or g in grid_ids)]}
+    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids] \
+        if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)
     points = counts["heat"]
     out["heat"] = _shift_points(points, gcj02) if heat and points else None

@@ -135,8 +135,9 @@ def test_grid_filter_changes_kpis_and_map_together(app: AppTest, demo_artifact: 
 
 def test_flag_and_group_filters_count_the_right_households(app: AppTest, demo_artifact: Path) -> None:
     app.run()
-    app.sidebar.multiselect(key="f_flags").set_value(["red", "yellow"])
-    app.sidebar.multiselect(key="f_groups").set_value(["aged_80_plus"]).run()
+    app.session_state["f_flags"] = ["red", "yellow"]
+    app.session_state["f_groups"] = ["aged_80_plus"]
+    app.run()
     assert not app.exception
     households = _layer(demo_artifact, "households", ["household_id", "flag"])
     residents = _layer(demo_artifact, "residents", ["household_id", "age"])
