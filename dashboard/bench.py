@@ -36,8 +36,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 _COUNT = """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
   if (!f || !f.contentWindow || !f.contentWindow.map) return null;
   let b = 0, g = 0; f.contentWindow.map.eachLayer(l => { if (!l.feature) return;
-    if (l.feature.properties.building_id !== undefined) b++; else if (l.feature.properties.grid_id !== undefined) g++; });
-  const script = Array.from(f.contentDocument.scripts).map(s => s.text).reduce((a, s) => s.length > a.length ? s : a, "");
+    const p = l.feature.properties; if (p.building_id !== undefined) b++; else if (p.grid_id !== undefined) g++; });
+  const script = Array.from(f.contentDocument.scripts).map(s => s.text)
+    .reduce((a, s) => s.length > a.length ? s : a, "");
   return {buildings: b, grids: g, bytes: new Blob([script]).size}; }"""
 
 

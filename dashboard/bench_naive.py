@@ -12,7 +12,6 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import streamlit as st
 from streamlit_folium import st_folium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
