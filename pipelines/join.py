@@ -93,9 +93,15 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     out = pd.DataFrame(index=households.index)
     explicit = households["building_id"].where(households["building_id"].isin(known))
     addresses = households["address"].fillna("")
-    distinct = pd.Series(addresses.unique())
-    parsed = pd.DataFrame([parse_address(a).__dict__ for a in distinct], index=distinct)
-    p = parsed.reindex(addresses.to_numpy()).set_axis(households.index)
+    explicit_ok = households["building_id"].isin(known)
+    # parse only the addresses something is taken from (compound, number, unit or room left blank)
+    wanted = (~explicit_ok & ((households["compound"] == "") | (households["building_number"] == ""))) | (
+        households["unit"] == "") | (households["room"] == "")
+    distinct = pd.Series(addresses[wanted].unique())
+    fields = ["compound", "building", "unit", "floor", "room"]
+    parsed = pd.DataFrame([parse_address(a).__dict__ for a in distinct], index=distinct,
+                          columns=fields if distinct.empty else None)
+    p = parsed.reindex(addresses.where(wanted, "\0").to_numpy()).set_axis(households.index)
     # the parsed compound part first: 青年路20号幸福苑 is in 幸福苑, not 青年路小区
     parsed_compound = p["compound"].fillna("")
     compound_text = households["compound"].where(households["compound"] != "", addresses)
@@ -149,9 +155,17 @@ def points_to_areas(points: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, grids
     """
     metric = grids.estimate_utm_crs()
     p = points[["geometry"]].to_crs(metric)
-    near = gpd.sjoin_nearest(p, buildings[["building_id", "geometry"]].to_crs(metric), how="left",
-                             max_distance=max_distance_m)
-    near = near[~near.index.duplicated()]
+    b = buildings[["building_id", "geometry"]].to_crs(metric)
+    # a point inside a footprint is in that building; only the others need the (slower) nearest search
+    hit_point, hit_building = b.sindex.query(p.geometry.values, predicate="within")
+    first = ~pd.Index(hit_point).duplicated()
+    building_id = pd.Series(None, index=p.index, dtype=object)
+    building_id.iloc[hit_point[first]] = b["building_id"].to_numpy()[hit_building[first]]
+    rest = building_id.isna().to_numpy()
+    if rest.any():
+        near = gpd.sjoin_nearest(p[rest], b, how="left", max_distance=max_distance_m)
+        near = near[~near.index.duplicated()]
+        building_id[rest] = near["building_id"].reindex(p.index[rest]).to_numpy()
     inside = gpd.sjoin(p, grids[["grid_id", "geometry"]].to_crs(metric), how="left", predicate="within")
     inside = inside[~inside.index.duplicated()]
     grid_id = inside["grid_id"]
@@ -161,4 +175,5 @@ def points_to_areas(points: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, grids
                                     how="left", max_distance=max_grid_distance_m)
         nearest = nearest[~nearest.index.duplicated()]
         grid_id = grid_id.fillna(nearest["grid_id"])
-    return pd.DataFrame({"building_id": near["building_id"], "grid_id": grid_id}, index=points.index)
+    return pd.DataFrame({"building_id": building_id.to_numpy(), "grid_id": grid_id.reindex(p.index).to_numpy()},
+                        index=points.index)

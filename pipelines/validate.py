@@ -164,8 +164,9 @@ def check_unique(tf: TableFile, quality: Quality, key: str, keep: pd.Series) -> 
     """Reject later rows whose ``key`` repeats an earlier one (never silently overwritten)."""
     values = tf.frame[key]
     dup = keep & values.duplicated(keep="first") & (values != "")
-    first_row = tf.frame.loc[keep].drop_duplicates(key).set_index(key)["_row"]
-    hint = values.map(first_row).map(lambda r: f"与第{r}行重复，请合并或改号")
+    first_row = tf.frame.loc[keep, [key, "_row"]].drop_duplicates(key).set_index(key)["_row"]
+    hint = pd.Series("", index=values.index, dtype=object)  # only duplicates need a hint
+    hint[dup] = [f"与第{r}行重复，请合并或改号" for r in values[dup].map(first_row)]
     quality.add(tf, dup, key, f"{tf.table.column(key).header}重复 / duplicate key", suggestion=hint,
                 severity="error")
     return keep & ~dup
