@@ -30,7 +30,7 @@ from pipelines.publish import read_meta
 
 __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "load_changes",
            "households_of", "load_facts", "load_grid_figures", "load_households", "load_meta", "load_quality",
-           "load_table", "map_layers", "table_size", "table_view", "tile_config", "view"]
+           "load_table", "map_layers", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids, not buildings (x10 and up)
@@ -65,7 +65,8 @@ def tile_config() -> dict[str, str] | None:
             "subdomains": os.environ.get("MAP_TILES_SUBDOMAINS", "abc")}
 
 
-def _gcj02() -> bool:
+def tiles_gcj02() -> bool:
+    """True when the configured tiles are in the GCJ-02 offset (Amap, Tencent)."""
     tiles = tile_config()
     return bool(tiles and tiles["crs"] == "gcj02")
 
@@ -190,15 +191,14 @@ def _fills(values: pd.Series, measure: Measure) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def map_layers(path: str, version: float, selection: sel.Selection, mode: str, meeting: bool = False,
-               heat: bool = False, lang: str = "zh") -> dict[str, object]:
+               heat: bool = False, lang: str = "zh", gcj02: bool = False) -> dict[str, object]:
     """Everything the map draws for a selection, colour mode and audience, as plain data.
 
     Buildings are drawn when the selected area has at most :data:`DETAIL_LIMIT`
     of them; otherwise (a district) the grids carry the colour.  In meeting
     mode the grids carry it too, and buildings are outlines with no counts, so
-    no small count reaches the projector.
+    no small count reaches the projector.  ``gcj02`` shifts every shape onto GCJ-02 tiles.
     """
-    gcj02 = _gcj02()
     base = _map_base(path, version, gcj02)
     counts = view(path, version, selection)
     buildings: pd.DataFrame = counts["buildings"]  # type: ignore[assignment]
@@ -277,7 +277,7 @@ def _bounds(base: dict[str, object], selection: sel.Selection, buildings: set[st
 def building_at(path: str, version: float, selection: sel.Selection, lat: float, lng: float
                 ) -> dict[str, object] | None:
     """The clicked building's label and counts for the selection, or None when the click missed."""
-    gcj02 = _gcj02()
+    gcj02 = tiles_gcj02()
     if gcj02:  # the click is in the tiles' offset coordinates
         lon_arr, lat_arr = gcj02_to_wgs84(np.array([lng]), np.array([lat]))
         lng, lat = float(lon_arr[0]), float(lat_arr[0])
@@ -348,7 +348,7 @@ def load_table(path: str, version: float, table_key: str, layer: str) -> pd.Data
     if layer not in {name for name, _ in pyogrio.list_layers(path)}:
         return None
     frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-    labels: dict[str, str] = _map_base(path, version, _gcj02())["labels"]  # type: ignore[assignment]
+    labels: dict[str, str] = _map_base(path, version, tiles_gcj02())["labels"]  # type: ignore[assignment]
     return mask_frame(frame, table_key, {k: html.unescape(v) for k, v in labels.items()})
 
 

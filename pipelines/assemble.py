@@ -114,6 +114,27 @@ def aggregate(households: pd.DataFrame, residents: pd.DataFrame, needs: pd.DataF
     return out
 
 
+SPLIT_SHARE = 0.9  # a building with less than this share of its area in its grid is reported as split
+
+
+def _report_grid_problems(buildings: gpd.GeoDataFrame, quality: Quality) -> None:
+    """Warn about buildings in no grid and buildings split between grids (row = feature number in the layer)."""
+    feature = np.arange(1, len(buildings) + 1)
+    none = buildings["grid_id"].isna().to_numpy()
+    split = ~none & (buildings["grid_share"].fillna(1.0).to_numpy() < SPLIT_SHARE)
+    rows = [pd.DataFrame({"severity": "warning", "table": "楼栋", "file": "buildings", "row": feature[none],
+                          "column": "楼栋编码", "value": buildings["building_id"].to_numpy()[none],
+                          "problem": "楼栋不在任何网格内 / building in no grid",
+                          "suggestion": "检查网格边界是否覆盖该楼（行号为图层中的要素序号）"}),
+            pd.DataFrame({"severity": "warning", "table": "楼栋", "file": "buildings", "row": feature[split],
+                          "column": "楼栋编码", "value": buildings["building_id"].to_numpy()[split],
+                          "problem": [f"楼栋跨网格：仅 {share:.0%} 面积在网格 {grid} 内 / building split between grids"
+                                      for share, grid in zip(buildings["grid_share"].to_numpy()[split],
+                                                             buildings["grid_id"].to_numpy()[split], strict=True)],
+                          "suggestion": "调整网格边界，使整栋楼归一个网格（已按面积最大的网格统计）"})]
+    quality.rows.extend(r for r in rows if len(r))
+
+
 def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement: pd.DataFrame,
              layers: dict[str, gpd.GeoDataFrame], quality: Quality, reference: date,
              rules: dict) -> dict[str, pd.DataFrame]:
@@ -123,10 +144,7 @@ def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement:
     assignment = buildings_to_grids(buildings, grids)
     buildings["grid_id"] = assignment["grid_id"].to_numpy()
     buildings["grid_share"] = assignment["grid_share"].round(3).to_numpy()
-    for bid in buildings.loc[buildings["grid_id"].isna(), "building_id"]:
-        quality.rows.append(pd.DataFrame([{"severity": "warning", "table": "楼栋", "file": "buildings", "row": 0,
-                                           "column": "楼栋编码", "value": bid, "problem": "楼栋不在任何网格内",
-                                           "suggestion": "检查网格边界"}]))
+    _report_grid_problems(buildings, quality)
     hh_tf = files["households"]
     households = hh_tf.frame.loc[keep["households"]].drop(columns="_row").copy()
     households[["building_id", "unit", "room"]] = placement.loc[keep["households"], ["building_id", "unit", "room"]]

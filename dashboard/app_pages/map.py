@@ -68,7 +68,7 @@ def render() -> None:
     mode = controls[0].radio(t("colour_by", lang), list(COLOUR_MODES), format_func=lambda m: t(m, lang),
                              key=COLOUR_MODE, horizontal=True)
     heat = controls[1].checkbox(t("heat", lang), key=HEAT, help=t("heat_help", lang))
-    layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang)
+    layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang, data.tiles_gcj02())
     _legend(layers["measure"], mode, lang)  # type: ignore[arg-type]
     if not layers["detail"]:
         st.info(t("district_hint", lang).format(n=len(current["buildings"])))  # type: ignore[arg-type]

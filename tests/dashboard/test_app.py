@@ -193,3 +193,49 @@ def test_tables_page_filters_masks_and_exports(app: AppTest, demo_artifact: Path
     found = app.dataframe[0].value
     assert 0 < len(found) < int((households["grid_id"] == "WG01").sum())
     assert "独居" in " ".join(found.astype(str).to_numpy().ravel())
+
+
+def test_configured_gcj02_tiles_shift_the_shapes(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.run()
+    plain = _map_script(app)
+    monkeypatch.setenv("MAP_TILES", "http://tiles.intranet.local/{z}/{x}/{y}.png")
+    monkeypatch.setenv("MAP_TILES_CRS", "gcj02")
+    app.run()
+    shifted = _map_script(app)
+    assert "http://tiles.intranet.local/{z}/{x}/{y}.png" in shifted and "tiles.intranet.local" not in plain
+
+    def first_corner(script: str) -> tuple[float, float]:
+        lon, lat = re.search(r'"building_id": ?"XQ01-A1"', script) and re.findall(
+            r'\[\[\[(\d+\.\d+), (\d+\.\d+)\]', script[script.index('"XQ01-A1"') - 400:])[0]
+        return float(lon), float(lat)
+
+    (lon0, lat0), (lon1, lat1) = first_corner(plain), first_corner(shifted)
+    # the GCJ-02 offset near 36.2 N, 117.1 E is a few hundred metres: about +0.005 lon, -0.001..+0.002 lat
+    assert 0.003 < lon1 - lon0 < 0.008 and abs(lat1 - lat0) < 0.003
+
+
+def test_change_log_lists_households_since_the_previous_build(tmp_path: Path, sample_dir: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from pipelines.build import run_build
+    from pipelines.office_files import write_office_xlsx
+    from pipelines.readers import read_table
+    from pipelines.schema import TABLES
+
+    folder = tmp_path / "input"
+    shutil.copytree(sample_dir, folder)
+    out = tmp_path / "community.gpkg"
+    run_build(folder, out, progress=False)
+    households = read_table(folder / "房屋住户表.xlsx", TABLES["households"]).frame
+    headers = {c.key: c.header for c in TABLES["households"].columns}
+    kept = households.drop(columns="_row").iloc[5:]  # five households moved away
+    write_office_xlsx(folder / "房屋住户表.xlsx", kept.rename(columns=headers))
+    run_build(folder, out, progress=False)
+    monkeypatch.setenv("COMMUNITY_GPKG", str(out))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["减少户"] == "5"
+    assert any("上次更新以来的变化" in e.label and "→" in e.label for e in at.main.expander)

@@ -83,3 +83,22 @@ def test_building_goes_to_grid_of_largest_overlap() -> None:
     assert result.at["B1", "grid_id"] == "G1" and 0.5 < result.at["B1", "grid_share"] < 0.9
     assert result.at["B2", "grid_id"] == "G2" and result.at["B2", "grid_share"] > 0.99
     assert result["grid_id"].isna().sum() == 1
+
+
+def test_split_and_gridless_buildings_are_reported_by_feature_number() -> None:
+    from pipelines.assemble import _report_grid_problems
+    from pipelines.validate import Quality
+
+    grids = _grids().rename(columns={"网格编号": "grid_id"})
+    buildings = gpd.GeoDataFrame({"building_id": ["B1", "B2", "B3"]}, geometry=[
+        box(117.008, 36.005, 117.0115, 36.006), box(117.012, 36.005, 117.013, 36.006),
+        box(118.0, 37.0, 118.001, 37.001)], crs="EPSG:4326")
+    assignment = buildings_to_grids(buildings, grids)
+    buildings["grid_id"] = assignment["grid_id"].to_numpy()
+    buildings["grid_share"] = assignment["grid_share"].to_numpy()
+    quality = Quality()
+    _report_grid_problems(buildings, quality)
+    report = quality.frame().set_index("value")
+    assert set(report.index) == {"B1", "B3"}
+    assert report.at["B1", "row"] == 1 and "跨网格" in report.at["B1", "problem"] and "G1" in report.at["B1", "problem"]
+    assert report.at["B3", "row"] == 3 and "不在任何网格" in report.at["B3", "problem"]

@@ -57,3 +57,30 @@ def test_unreadable_and_headerless_files_raise(tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ReadError, match="表头"):
         read_table(other, HH)
+
+
+def test_old_xls_with_title_row_numbers_and_dates(tmp_path: Path) -> None:
+    """An Excel 97-2003 .xls as older office PCs save it: merged title, numeric cells, a real date cell."""
+    import datetime
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("居民")
+    sheet.write_merge(0, 0, 0, 4, "某社区居民信息表")
+    for col, header in enumerate(["人员编号", "姓名", "身份证号", "出生日期", "户编号"]):
+        sheet.write(1, col, header)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    sheet.write(2, 0, "P1")
+    sheet.write(2, 1, "张　三")  # full-width space
+    sheet.write(2, 2, "370902195003120017")
+    sheet.write(2, 3, datetime.date(1950, 3, 12), date_style)
+    sheet.write(2, 4, 101)  # a number cell: read as text "101", not "101.0"
+    path = tmp_path / "居民信息表.xls"
+    book.save(str(path))
+    tf = read_table(path, TABLES["residents"])
+    row = tf.frame.iloc[0]
+    assert row["person_id"] == "P1" and row["id_number"] == "370902195003120017"
+    assert row["name"] == "张 三" and row["birth_date"].startswith("1950-03-12")
+    assert row["household_id"] == "101"
+    assert list(tf.frame["_row"]) == [3]
