@@ -370,6 +370,10 @@ def table_view(path: str, version: float, selection: sel.Selection, table_key: s
     facts = load_facts(path, version)
     keep, flags = sel.table_rows(facts, sel.select(facts, selection), table_key, frame)
     out = frame[keep].reset_index(drop=True)
+    for column in out.select_dtypes("datetime").columns:  # a date is a date: no "00:00:00" after it
+        values = out[column]
+        if (values.dropna() == values.dropna().dt.normalize()).all():
+            out[column] = values.dt.date.astype(object).where(values.notna(), None)
     if "flag" not in out.columns and flags.any():
         out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())
     return out, flags[keep]

@@ -15,11 +15,6 @@ from dashboard.i18n import facility_kind, t
 from dashboard.state import COLOUR_MODE, HEAT, current_lang, current_selection, meeting_mode
 from pipelines.selection import Selection
 
-# less empty space above the title: the map should start above the middle of a 1080-px screen
-_PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] {padding-top: 2.2rem !important;}
-h1 {font-size: 2.1rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
-</style>"""
 # projector: large type, high contrast (looks only: what is private is never sent at all)
 _MEETING_CSS = """<style>
 [data-testid="stMetricValue"] {font-size: 2.4rem !important; font-weight: 700; color: #000;}
@@ -57,7 +52,8 @@ def render() -> None:
     selection = current_selection()
     current = data.view(str(path), version, selection)
     meta = data.load_meta(str(path), version)
-    st.markdown(_PAGE_CSS + (_MEETING_CSS if meeting else ""), unsafe_allow_html=True)
+    if meeting:
+        st.markdown(_MEETING_CSS, unsafe_allow_html=True)
     st.title(t("app_title", lang) + (f" · {t('meeting', lang)}" if meeting else ""))
     note = f"{t('reference_date', lang)}：{meta.get('reference_date', '')}"
     if not selection.is_empty():
