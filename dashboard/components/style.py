@@ -8,7 +8,7 @@ __all__ = ["compact_page"]
 
 # less empty space above the title: on a 1080-px screen the map should start above the middle
 _PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] {padding-top: 2.2rem !important;}
+[data-testid="stMainBlockContainer"] {padding-top: 3.9rem !important;}
 h1 {font-size: 2.1rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
 </style>"""
 
