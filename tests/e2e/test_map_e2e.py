@@ -17,7 +17,8 @@ def test_map_draws_all_demo_buildings_offline(server: str, page) -> None:  # typ
     body = page.inner_text("body")
     assert "3,937" in body and "8,202" in body and "34.9%" in body
     # the title is not hidden under Streamlit's top bar, and the map starts in the upper half of the screen
-    title_top, header_bottom, map_top = page.evaluate("""() => [document.querySelector('h1').getBoundingClientRect().top,
+    title_top, header_bottom, map_top = page.evaluate("""() => [
+        document.querySelector('h1').getBoundingClientRect().top,
         document.querySelector('[data-testid="stHeader"]').getBoundingClientRect().bottom,
         document.querySelector('iframe[title="streamlit_folium.st_folium"]').getBoundingClientRect().top]""")
     assert title_top >= header_bottom - 1 and map_top < 540
