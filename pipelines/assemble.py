@@ -90,12 +90,14 @@ def aggregate(households: pd.DataFrame, residents: pd.DataFrame, needs: pd.DataF
               hazards: pd.DataFrame, reports: pd.DataFrame, by: str) -> pd.DataFrame:
     """Figures per building or grid: people, flags, visits, needs, hazards, reports."""
     hh = households.groupby(by)
-    res = residents.merge(households[["household_id", by]], on="household_id")
+    # each resident's building or grid through their household (a lookup, not a merge of every column)
+    place = residents["household_id"].map(pd.Series(households[by].to_numpy(), index=households["household_id"]))
+    age = residents["age"]
     out = pd.DataFrame({
         "households": hh.size(),
-        "residents": res.groupby(by).size(),
-        "aged_60_plus": res[res["age"] >= 60].groupby(by).size(),
-        "aged_80_plus": res[res["age"] >= 80].groupby(by).size(),
+        "residents": place.value_counts(),
+        "aged_60_plus": place[age >= 60].value_counts(),
+        "aged_80_plus": place[age >= 80].value_counts(),
         "red": households[households["flag"] == "red"].groupby(by).size(),
         "yellow": households[households["flag"] == "yellow"].groupby(by).size(),
         "blue": households[households["flag"] == "blue"].groupby(by).size(),
