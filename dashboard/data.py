@@ -28,7 +28,7 @@ from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from pipelines.privacy import mask_frame, mask_quality, suppress_small_counts
 from pipelines.publish import read_meta
 
-__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "load_changes",
+__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "grid_at", "load_changes",
            "households_of", "load_facts", "load_grid_figures", "load_households", "load_meta", "load_quality",
            "load_table", "map_layers", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
 
@@ -135,6 +135,8 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
     compounds["name"] = compounds["name"].map(html.escape)
     compounds["geometry"] = _shift(compounds.geometry, gcj02)
     grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
+    grid_shapes = grids[["grid_id", "geometry"]].copy()  # WGS-84, for finding the clicked grid
+    _ = grid_shapes.sindex
     grids["name"] = grids["name"].map(html.escape)
     grids["geometry"] = _shift(grids.geometry, gcj02)
     facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
@@ -156,6 +158,7 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
         "grid_labels": [(g, n, p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], centres, strict=True)],
         "building_bounds": buildings.geometry.bounds.to_numpy(),
         "shapes": shapes,
+        "grid_shapes": grid_shapes,
         "labels": dict(zip(buildings["building_id"], buildings["label"], strict=True)),
     }
 
@@ -206,7 +209,8 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     detail = len(buildings) <= DETAIL_LIMIT
     grid_level = meeting or not detail or mode in GRID_ONLY_MODES
     measure = measure_for(mode, grid_level=grid_level)
-    out: dict[str, object] = {"measure": measure, "detail": detail, "grid_level": grid_level}
+    out: dict[str, object] = {"measure": measure, "detail": detail, "grid_level": grid_level,
+                              "buildings_in_view": len(buildings)}
 
     grid_ids = set(grids.index)
     grid_values = grids[measure.prop]
@@ -274,15 +278,28 @@ def _bounds(base: dict[str, object], selection: sel.Selection, buildings: set[st
             [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
 
 
+def _clicked_point(lat: float, lng: float, gcj02: bool) -> shapely.Point:
+    """The click as a WGS-84 point (clicks on GCJ-02 tiles are shifted back)."""
+    if gcj02:
+        lon_arr, lat_arr = gcj02_to_wgs84(np.array([lng]), np.array([lat]))
+        lng, lat = float(lon_arr[0]), float(lat_arr[0])
+    return shapely.Point(lng, lat)
+
+
+def grid_at(path: str, version: float, lat: float, lng: float) -> str | None:
+    """The grid under a clicked point, or None (for drilling down from the district view)."""
+    gcj02 = tiles_gcj02()
+    grids: gpd.GeoDataFrame = _map_base(path, version, gcj02)["grid_shapes"]  # type: ignore[assignment]
+    hits = grids.sindex.query(_clicked_point(lat, lng, gcj02), predicate="within")
+    return str(grids["grid_id"].iloc[int(hits[0])]) if len(hits) else None
+
+
 def building_at(path: str, version: float, selection: sel.Selection, lat: float, lng: float
                 ) -> dict[str, object] | None:
     """The clicked building's label and counts for the selection, or None when the click missed."""
     gcj02 = tiles_gcj02()
-    if gcj02:  # the click is in the tiles' offset coordinates
-        lon_arr, lat_arr = gcj02_to_wgs84(np.array([lng]), np.array([lat]))
-        lng, lat = float(lon_arr[0]), float(lat_arr[0])
     shapes: gpd.GeoDataFrame = _map_base(path, version, gcj02)["shapes"]  # type: ignore[assignment]
-    point = shapely.Point(lng, lat)
+    point = _clicked_point(lat, lng, gcj02)
     hits = shapes.sindex.query(point, predicate="within")
     if len(hits) == 0:  # a click just beside a small footprint still means that building
         hits = shapes.sindex.query(point, predicate="dwithin", distance=CLICK_TOLERANCE_DEG)

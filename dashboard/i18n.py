@@ -91,8 +91,10 @@ LABELS: dict[str, tuple[str, str]] = {
                   "The heat layer rescales to its hottest spot: use it for where, the grid colours to compare."),
     "heat_too_many": ("点位太多，热力图未显示：请先选择网格。",
                       "Too many points for a heat layer: choose a grid first."),
-    "district_hint": ("所选范围有 {n:,} 栋楼，地图按网格着色；在左侧选择网格即可查看楼栋。",
-                      "{n:,} buildings in this area: the map is coloured by grid; choose a grid to see buildings."),
+    "district_hint": ("所选范围有 {n:,} 栋楼，地图按网格着色。"
+                      "点击地图上的网格（或在左侧选择网格），即可查看该网格的楼栋。",
+                      "{n:,} buildings in this area: the map is coloured by grid. Click a grid (or choose grids "
+                      "on the left) to see its buildings."),
     "filtered": ("已筛选", "Filtered"),
     "changes": ("上次更新以来的变化", "Changes since the last update"),
     "changes_none": ("与上次构建相比没有变化（或这是第一次构建）。",

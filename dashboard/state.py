@@ -6,13 +6,14 @@ import streamlit as st
 
 from pipelines.selection import Selection
 
-__all__ = ["COLOUR_MODE", "FILTER_KEYS", "HEAT", "MEETING", "SELECTION", "current_lang", "current_selection",
+__all__ = ["COLOUR_MODE", "DRILLED", "FILTER_KEYS", "HEAT", "MEETING", "SELECTION", "current_lang", "current_selection",
            "meeting_mode"]
 
 COLOUR_MODE = "colour_mode"
 MEETING = "meeting_mode"
 HEAT = "heat_layer"
 SELECTION = "selection"
+DRILLED = "drilled_into_grid"  # set by the map callback when a click chose a grid
 # Selection field → widget key of the sidebar filter that sets it
 FILTER_KEYS: dict[str, str] = {
     "grids": "f_grids", "compounds": "f_compounds", "flags": "f_flags", "groups": "f_groups",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,7 +14,7 @@ from dashboard.components.community_map import COLOUR_MODES, FACILITY_STYLE, Mea
 from dashboard.components.grid_table import grid_table
 from dashboard.components.kpi import kpi_strip
 from dashboard.i18n import facility_kind, t
-from dashboard.state import COLOUR_MODE, HEAT, current_lang, current_selection, meeting_mode
+from dashboard.state import COLOUR_MODE, DRILLED, FILTER_KEYS, HEAT, current_lang, current_selection, meeting_mode
 from pipelines.selection import Selection
 
 # projector: large type, high contrast (looks only: what is private is never sent at all)
@@ -66,8 +68,6 @@ def render() -> None:
     heat = controls[1].checkbox(t("heat", lang), key=HEAT, help=t("heat_help", lang))
     layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang, data.tiles_gcj02())
     _legend(layers["measure"], mode, lang)  # type: ignore[arg-type]
-    if not layers["detail"]:
-        st.info(t("district_hint", lang).format(n=len(current["buildings"])))  # type: ignore[arg-type]
     if heat and not layers["heat_available"]:
         st.warning(t("heat_too_many", lang))
     if meeting:
@@ -75,6 +75,20 @@ def render() -> None:
     else:
         _map_and_panel(layers, str(path), version, selection, mode, lang)
         changes_summary(data.load_changes(str(path), version), meta, lang)
+
+
+def selection_size(layers: dict[str, object]) -> int:
+    """Buildings behind the grids of a district view."""
+    return int(layers.get("buildings_in_view", 0))  # type: ignore[call-overload]
+
+
+def _drill_down(key: str, path: str, version: float) -> None:
+    """Map callback in the district view: a click on a grid selects it in the sidebar filter."""
+    point = (st.session_state.get(key) or {}).get("last_clicked") or {}
+    grid = data.grid_at(path, version, point["lat"], point["lng"]) if point else None
+    if grid:
+        st.session_state[FILTER_KEYS["grids"]] = [grid]
+        st.session_state[DRILLED] = True
 
 
 def _tooltip_labels(mode: str, lang: str) -> tuple[str, str, str]:
@@ -98,15 +112,23 @@ def _map_and_panel(layers: dict[str, object], path: str, version: float, selecti
     """Map and building panel; a click reruns only this fragment, not the whole page."""
     fmap = build_map(layers, tooltip_labels=_tooltip_labels(mode, lang), tiles=data.tile_config())
     map_col, panel_col = st.columns([3, 2])
+    key = f"map-{mode}"
+    district = not layers["detail"]
     with map_col:
         # the click point, not the clicked layer: it works for SVG and canvas alike, and the
-        # building is looked up on the server
+        # building (or, in a district, the grid) is looked up on the server
         clicked = st_folium(fmap, returned_objects=["last_clicked"], height=560, use_container_width=True,
-                            key=f"map-{mode}")
+                            key=key, on_change=partial(_drill_down, key, path, version) if district else None)
+    if st.session_state.pop(DRILLED, False):  # a grid was chosen on the map: filters, KPIs and map follow
+        st.rerun(scope="app")
     with panel_col:
         point = (clicked or {}).get("last_clicked") or {}
-        properties = data.building_at(path, version, selection, point["lat"], point["lng"]) if point else None
-        if properties:
+        properties = data.building_at(path, version, selection, point["lat"], point["lng"]) \
+            if point and not district else None
+        if district:
+            buildings = int(selection_size(layers))
+            st.info(t("district_hint", lang).format(n=buildings))
+        elif properties:
             building_panel(properties, data.households_of(path, version, selection, str(properties["building_id"])),
                            lang)
         else:

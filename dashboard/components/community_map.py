@@ -100,7 +100,9 @@ def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str]
     """
     # keyboard=False: a focusable map container makes the browser scroll it into view on the
     # first mousedown, so the click lands ~20 px away from where the user pressed
-    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False)
+    # zoom_snap 0.25: the community fills the frame instead of jumping to the next whole zoom level
+    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False,
+                      zoom_snap=0.25)
     if tiles:
         folium.TileLayer(tiles=tiles["url"], attr=tiles.get("attribution", ""), name="basemap",
                          subdomains=tiles.get("subdomains", "abc"), max_zoom=19).add_to(fmap)

@@ -50,11 +50,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(demo_artifact: Path) -> Iterator[str]:
-    """A Streamlit server on a free port showing the demo artifact; yields its base URL."""
+def _serve(artifact: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "COMMUNITY_GPKG": str(demo_artifact)}
+    env = {**os.environ, "COMMUNITY_GPKG": str(artifact)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/streamlit_app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -75,6 +73,24 @@ def server(demo_artifact: Path) -> Iterator[str]:
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(demo_artifact: Path) -> Iterator[str]:
+    """A Streamlit server on a free port showing the demo artifact; yields its base URL."""
+    yield from _serve(demo_artifact)
+
+
+@pytest.fixture(scope="session")
+def district_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[str]:
+    """A server showing ten demo communities side by side (1,750 buildings: the district view)."""
+    from pipelines.bench import make_district
+    from pipelines.build import run_build
+
+    folder = tmp_path_factory.mktemp("district")
+    make_district(10, folder / "input")
+    run_build(folder / "input", folder / "district.gpkg", progress=False)
+    yield from _serve(folder / "district.gpkg")
 
 
 @pytest.fixture(scope="session")

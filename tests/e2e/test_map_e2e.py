@@ -141,3 +141,35 @@ def test_tables_page_in_browser(server: str, page) -> None:  # type: ignore[no-u
     assert "情况表" in body and "8,202" in body and "导出 Excel" in body
     assert page.foreign_requests == []
     page.screenshot(path=str(SCREENSHOTS / "tables.png"))
+
+
+COUNT_GRIDS = """() => { let n = 0; window.map.eachLayer(l => {
+  if (l.feature && l.feature.properties && l.feature.properties.grid_id !== undefined) n++; }); return n; }"""
+GRID_CENTRE = """() => { let found = null; window.map.eachLayer(l => {
+  if (!found && l.feature && l.feature.properties && l.feature.properties.grid_id !== undefined) found = l; });
+  const p = window.map.latLngToContainerPoint(found.getBounds().getCenter());
+  return {x: p.x, y: p.y, name: found.feature.properties.name}; }"""
+
+
+def test_district_drawn_as_grids_and_a_click_drills_into_one(  # type: ignore[no-untyped-def]
+        district_server: str, page) -> None:
+    page.goto(district_server)
+    wait_for_app(page)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined")
+    assert frame.evaluate(COUNT_BUILDINGS) == 0 and frame.evaluate(COUNT_GRIDS) == 100
+    assert "1,750" in page.inner_text("body")  # the hint says how many buildings are behind the grids
+    page.screenshot(path=str(SCREENSHOTS / "district.png"))
+    target = frame.evaluate(GRID_CENTRE)
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    page.wait_for_function(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+        if (!f || !f.contentWindow.map) return false; let n = 0;
+        f.contentWindow.map.eachLayer(l => { if (l.feature && l.feature.properties.building_id) n++; });
+        return n > 0; }""", timeout=30_000)
+    wait_for_app(page)
+    assert target["name"] in page.inner_text('[data-testid="stSidebar"]')  # the grid is now the filter
+    assert "已筛选" in page.inner_text("body")
+    assert page.foreign_requests == []
+    page.screenshot(path=str(SCREENSHOTS / "district_drilled.png"))
