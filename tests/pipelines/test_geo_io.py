@@ -102,3 +102,15 @@ def test_split_and_gridless_buildings_are_reported_by_feature_number() -> None:
     assert set(report.index) == {"B1", "B3"}
     assert report.at["B1", "row"] == 1 and "跨网格" in report.at["B1", "problem"] and "G1" in report.at["B1", "problem"]
     assert report.at["B3", "row"] == 3 and "不在任何网格" in report.at["B3", "problem"]
+
+
+def test_gbk_shapefile_with_cpg_keeps_chinese_names(tmp_path: Path) -> None:
+    """Chinese GIS software often writes shapefiles in GBK with a .cpg file naming the encoding."""
+    frame = _grids().rename(columns={"网格编号": "grid_id", "网格名称": "name"})
+    frame["name"] = ["第一网格（东）", "第二网格·西"]
+    frame.to_file(tmp_path / "grids.shp", encoding="GBK")
+    assert (tmp_path / "grids.cpg").read_text().strip().upper() in {"GBK", "CP936", "936"}
+    assert "第一网格".encode("gbk") in (tmp_path / "grids.dbf").read_bytes()
+    out, _ = read_layer(*find_layer(tmp_path, GRIDS), GRIDS)  # type: ignore[misc]
+    assert list(out["name"]) == ["第一网格(东)", "第二网格·西"]  # GBK decoded, then NFKC like every text
+    assert list(out["grid_id"]) == ["G1", "G2"]
