@@ -26,6 +26,25 @@ def test_gcj02_round_trip_within_a_metre() -> None:
     assert (_metres(lon, lat, *back) < 1.0).all()
 
 
+# published WGS-84 → GCJ-02 pairs (lat, lon): the eviltransform project's test points for Shanghai,
+# Shenzhen and Beijing, and one pair read from a map API (Tiananmen area)
+KNOWN_PAIRS = [
+    ((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),
+    ((22.543847, 113.912316), (22.540796131694766, 113.9171764808363)),
+    ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657)),
+    ((39.90734, 116.39089), (39.90874539, 116.39713623)),
+]
+
+
+def test_gcj02_matches_published_points_both_ways() -> None:
+    wgs = np.array([w for w, _ in KNOWN_PAIRS])
+    gcj = np.array([g for _, g in KNOWN_PAIRS])
+    glon, glat = wgs84_to_gcj02(wgs[:, 1], wgs[:, 0])
+    assert (_metres(gcj[:, 1], gcj[:, 0], glon, glat) < 1.0).all()
+    wlon, wlat = gcj02_to_wgs84(gcj[:, 1], gcj[:, 0])
+    assert (_metres(wgs[:, 1], wgs[:, 0], wlon, wlat) < 1.0).all()
+
+
 def test_id_check_digit() -> None:
     assert check_digit("11010519491231002") == "X"   # the standard's own example
     assert is_valid_id("11010519491231002X")
