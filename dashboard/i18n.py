@@ -61,6 +61,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "q_value": ("值", "Value"),
     "q_problem": ("问题", "Problem"),
     "q_suggestion": ("修改建议", "Suggestion"),
+    "quality_export": ("导出问题清单 Excel（交给录入人员逐行修改）",
+                       "Export the problem list to Excel (for whoever fixes the files)"),
     "filters": ("筛选", "Filters"),
     "households_short": ("户数", "Hh"),
     "share_60_plus_short": ("60岁+", "60+"),

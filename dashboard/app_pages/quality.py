@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard import data
 from dashboard.i18n import t
 from dashboard.state import current_lang
+from pipelines.office_files import export_xlsx
 
 
 def render() -> None:
@@ -33,6 +36,11 @@ def render() -> None:
     shown = quality if chosen is None else quality[quality["table"] == chosen]
     shown = shown.sort_values(["table", "row"]).rename(columns={k: t(f"q_{k}", lang) for k in shown.columns})
     st.dataframe(shown, width="stretch", hide_index=True)
+    title = t("page_quality", lang) + (f"·{chosen}" if chosen else "")
+    st.download_button(t("quality_export", lang), data=partial(export_xlsx, shown, title=title),
+                       file_name=f"{title}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       disabled=shown.empty)
 
 
 render()

@@ -85,6 +85,7 @@ def test_quality_page_lists_problems_with_masked_personal_data(app: AppTest, dem
     bad_id = quality.loc[quality["column"] == "身份证号", "value"].iloc[0]
     page_text = " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
     assert bad_id not in page_text and bad_id[-4:] in page_text
+    assert app.get("download_button")[0].proto.label.startswith("导出问题清单")
 
 
 def test_meeting_mode_sends_no_personal_data_and_suppresses_small_counts(app: AppTest, demo_artifact: Path) -> None:
