@@ -115,6 +115,10 @@ LABELS: dict[str, tuple[str, str]] = {
                     "Looks in every column (ids, compounds, categories); names and phones are masked."),
     "rows_shown": ("显示 {n:,} / {total:,} 行", "{n:,} of {total:,} rows"),
     "export": ("导出 Excel（所见即所得，已脱敏）", "Export to Excel (what is shown, masked)"),
+    "rows_limited": ("共 {n:,} 行，这里显示前 {limit:,} 行；请用左侧筛选或搜索缩小范围。导出包含全部筛选结果。",
+                     "{n:,} rows; the first {limit:,} are shown here. Filter or search to narrow them; "
+                     "the export has all of them."),
+    "export_too_many": ("一次最多导出 {limit:,} 行，请先筛选。", "At most {limit:,} rows per export: filter first."),
     "masked_note": ("姓名、电话、身份证号已脱敏，门牌号与备注等个人信息不显示。",
                     "Names, phones and ID numbers are masked; rooms and free text are withheld."),
     "table_missing": ("数据包中没有这张表。", "This table is not in the artifact."),

@@ -17,6 +17,8 @@ from pipelines.schema import TABLES
 _LAYERS = {"resources": "facilities"}
 _FLAG_ROW = {3: "background-color:#fbd5cf", 2: "background-color:#fff3b0", 1: "background-color:#d6e9f5"}
 STYLE_LIMIT = 20_000  # rows coloured one by one up to this many; beyond, the colour column alone
+SHOW_LIMIT = 10_000  # rows sent to the browser; search or filter to see others
+EXPORT_LIMIT = 200_000  # rows in one Excel export (an xlsx of more takes minutes and opens slowly)
 
 
 def render() -> None:
@@ -46,16 +48,21 @@ def render() -> None:
     if "flag" in frame.columns:
         shown[column_title(key, "flag", lang)] = frame["flag"].map(lambda f: t(f, lang) if isinstance(f, str) else "")
     shown = shown.reset_index(drop=True)
-    if 0 < len(shown) <= STYLE_LIMIT and flags.any():
-        styles = [_FLAG_ROW.get(int(f), "") for f in flags]
-        st.dataframe(shown.style.apply(lambda row: [styles[row.name]] * len(row), axis=1),
+    page = shown.head(SHOW_LIMIT)  # a district's 820 k residents must not all travel to the browser
+    if len(shown) > SHOW_LIMIT:
+        st.info(t("rows_limited", lang).format(limit=SHOW_LIMIT, n=len(shown)))
+    if 0 < len(page) <= STYLE_LIMIT and flags.any():
+        styles = [_FLAG_ROW.get(int(f), "") for f in flags[:SHOW_LIMIT]]
+        st.dataframe(page.style.apply(lambda row: [styles[row.name]] * len(row), axis=1),
                      hide_index=True, width="stretch", height=560)
     else:
-        st.dataframe(shown, hide_index=True, width="stretch", height=560)
+        st.dataframe(page, hide_index=True, width="stretch", height=560)
+    too_many = len(shown) > EXPORT_LIMIT
     st.download_button(t("export", lang), data=partial(export_xlsx, shown, title=names[key]),
                        file_name=f"{names[key]}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       disabled=shown.empty)
+                       disabled=shown.empty or too_many,
+                       help=t("export_too_many", lang).format(limit=EXPORT_LIMIT) if too_many else None)
 
 
 def _search(frame: pd.DataFrame, query: str) -> pd.Series:
