@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
-from pipelines.privacy import suppress_small_counts
+from pipelines.privacy import SMALL_COUNT, suppress_small_counts
 
 __all__ = ["grid_table"]
 
@@ -22,7 +22,8 @@ _HEADERS = {"name": "grid", "households": "households_short", "share_60_plus": "
 def grid_table(grids: pd.DataFrame, lang: str) -> None:
     """One row per grid of the selection, as a large HTML table (``data-testid="grid-table"``)."""
     view = grids.sort_index().copy()
-    view["share_60_plus"] = view["share_60_plus"].map(lambda v: f"{v:.0%}")
+    share = view["share_60_plus"].map(lambda v: f"{v:.0%}")
+    view["share_60_plus"] = share.where(view["residents"] >= SMALL_COUNT, "—")  # a share of 1–2 people: none
     view = suppress_small_counts(view, _COUNTS)
     head = "".join(f"<th>{html.escape(t(label, lang))}</th>" for label in _HEADERS.values())
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>" for c in _HEADERS) + "</tr>"

@@ -19,7 +19,9 @@ def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False) -
         for col, key in zip(st.columns(len(row)), row, strict=True):
             value = figures[key]
             if key == "share_60_plus":
-                text = f"{float(value):.1%}"  # type: ignore[arg-type]
+                # in a meeting a share of one or two people says as much as the count would
+                few = meeting and int(figures["residents"]) < SMALL_COUNT  # type: ignore[call-overload]
+                text = "—" if few else f"{float(value):.1%}"  # type: ignore[arg-type]
             elif meeting and 0 < int(value) < SMALL_COUNT:  # type: ignore[call-overload]
                 text = f"<{SMALL_COUNT}"
             else:

@@ -240,3 +240,22 @@ def test_change_log_lists_households_since_the_previous_build(tmp_path: Path, sa
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["减少户"] == "5"
     assert any("上次更新以来的变化" in e.label and "→" in e.label for e in at.main.expander)
+
+
+def test_meeting_mode_hides_shares_of_one_or_two_people(app: AppTest, demo_artifact: Path) -> None:
+    from pipelines import selection as sel
+
+    facts = sel.load_facts(demo_artifact)
+    few = next(choice for choice in (sel.Selection(grids=(g,), groups=(k,)) for g in facts.grid_ids
+                                     for k in sel.GROUPS)
+               if 0 < sel.selection_figures(facts, sel.select(facts, choice))["residents"] < 3)
+    app.query_params["mode"] = "meeting"
+    app.session_state["f_grids"] = list(few.grids)
+    app.session_state["f_groups"] = list(few.groups)
+    app.run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["居民"] == "<3" and metrics["60岁以上"] == "—"
+    app.query_params.pop("mode")
+    app.session_state["meeting_mode"] = False
+    app.run()
+    assert {m.label: m.value for m in app.metric}["60岁以上"].endswith("%")  # outside meetings it is shown
