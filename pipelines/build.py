@@ -70,6 +70,14 @@ def reference_date_of(folder: Path) -> date:
     return date.today()
 
 
+def community_name_of(folder: Path) -> str:
+    """The community's name from ``community.json`` ("community"), or "" when not given."""
+    meta = folder / "community.json"
+    if meta.exists():
+        return str(json.loads(meta.read_text(encoding="utf-8")).get("community", ""))
+    return ""
+
+
 def _read_layers(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
     layers, notes = {}, []
     for key, layer in LAYERS.items():
@@ -180,7 +188,8 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
 
     artifact = assemble(files, keep, placement, layers, quality, reference, rules)
     step(STAGES[4] + "+" + STAGES[5])
-    changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir)
+    changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir,
+                                     community=community_name_of(input_dir))
     step(STAGES[6])
     bar.close()
     summary = BuildSummary(out_path, reference_date=reference.isoformat(), notes=notes)

@@ -57,7 +57,7 @@ def change_log(previous: Path, households: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: date,
-                   input_dir: Path) -> str | None:
+                   input_dir: Path, community: str = "") -> str | None:
     """Write every layer to ``path`` atomically; return a one-line change summary."""
     path.parent.mkdir(parents=True, exist_ok=True)
     changes = change_log(path, layers["households"])
@@ -68,9 +68,10 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
             previous_built_at = read_meta(path).get("built_at", "")
         except Exception:  # an old artifact without meta: the change log still stands
             previous_built_at = ""
-    meta = pd.DataFrame({"key": ["reference_date", "built_at", "input", "previous_build", "previous_built_at"],
+    meta = pd.DataFrame({"key": ["reference_date", "built_at", "input", "previous_build", "previous_built_at",
+                                 "community"],
                          "value": [reference.isoformat(), datetime.now().isoformat(timespec="seconds"),
-                                   str(input_dir), str(had_previous), previous_built_at]})
+                                   str(input_dir), str(had_previous), previous_built_at, community]})
     fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=".community-")
     os.close(fd)
     os.unlink(tmp_name)

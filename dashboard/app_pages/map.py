@@ -58,6 +58,8 @@ def render() -> None:
         st.markdown(_MEETING_CSS, unsafe_allow_html=True)
     st.title(t("app_title", lang) + (f" · {t('meeting', lang)}" if meeting else ""))
     note = f"{t('reference_date', lang)}：{meta.get('reference_date', '')}"
+    if meta.get("community"):
+        note = f"**{meta['community']}** · {note}"
     if not selection.is_empty():
         note += f" · **{t('filtered', lang)}**"
     st.caption(note)

@@ -35,6 +35,7 @@ def test_kpis_show_demo_figures(app: AppTest) -> None:
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["户数"] == "3,937" and metrics["居民"] == "8,202" and metrics["60岁以上"] == "34.9%"
+    assert "广生泉社区" in app.caption[0].value and "2026-11-28" in app.caption[0].value
     assert int(metrics["红色户"].replace(",", "")) + int(metrics["黄色户"].replace(",", "")) + int(
         metrics["蓝色户"].replace(",", "")) == 3937
 
