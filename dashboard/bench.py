@@ -102,30 +102,32 @@ def _measure(page, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def
             "grids": drawn["grids"], "redraw_s": redraw, "buildings_after_filter": after["buildings"]}
 
 
-def _first_drawn(page, url: str) -> float:  # type: ignore[no-untyped-def]
+def _first_drawn(page, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     page.goto(url)
     page.wait_for_function(f"() => {{ const c = ({_COUNT})(); return c && c.buildings > 0; }}",
                            timeout=120_000, polling=20)
-    return time.perf_counter() - start
+    return {"first_drawn_s": time.perf_counter() - start}
 
 
-def naive_first_drawn(browser, path: Path, port: int, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    """The same measure for ``bench_naive.py``: one GeoJSON layer of every building, nothing else."""
-    proc = _serve(path, port, "dashboard/bench_naive.py")
+def _medians(browser, path: Path, port: int, script: str, measure, repeats: int  # type: ignore[no-untyped-def]
+             ) -> dict[str, float]:
+    """Serve ``script`` on ``path``; warm it with one page load, then the median of ``repeats`` fresh pages."""
+    proc = _serve(path, port, script)
+    url = f"http://127.0.0.1:{port}"
     try:
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
-        _first_drawn(context.new_page(), f"http://127.0.0.1:{port}")
-        times = []
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        measure(context.new_page(), url)  # warm the server's caches
+        runs = []
         for _ in range(repeats):
             fresh = context.new_page()
-            times.append(_first_drawn(fresh, f"http://127.0.0.1:{port}"))
+            runs.append(measure(fresh, url))
             fresh.close()
         context.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    return statistics.median(times)
+    return {key: round(statistics.median(r[key] for r in runs), 2) for key in runs[0]}
 
 
 def run(scales: list[int], repeats: int = 3) -> list[dict[str, object]]:
@@ -139,24 +141,10 @@ def run(scales: list[int], repeats: int = 3) -> list[dict[str, object]]:
         for scale in scales:
             path = artifact(scale)
             port = 8700 + scale % 97
-            proc = _serve(path, port)
-            try:
-                context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-                page = context.new_page()
-                _measure(page, f"http://127.0.0.1:{port}")  # warm the server's caches
-                runs = []
-                for _ in range(repeats):
-                    fresh = context.new_page()
-                    runs.append(_measure(fresh, f"http://127.0.0.1:{port}"))
-                    fresh.close()
-                context.close()
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
             row: dict[str, object] = {"scale": f"x{scale}"}
-            for key in runs[0]:
-                row[key] = round(statistics.median(r[key] for r in runs), 2)
-            row["naive_first_drawn_s"] = round(naive_first_drawn(browser, path, port + 1, repeats), 2)
+            row.update(_medians(browser, path, port, "dashboard/streamlit_app.py", _measure, repeats))
+            naive = _medians(browser, path, port + 1, "dashboard/bench_naive.py", _first_drawn, repeats)
+            row["naive_first_drawn_s"] = naive["first_drawn_s"]
             rows.append(row)
             print(json.dumps(row), flush=True)
         browser.close()

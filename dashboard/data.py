@@ -25,12 +25,12 @@ from dashboard.components.community_map import FACILITY_STYLE, GRID_ONLY_MODES, 
 from dashboard.i18n import facility_kind, t
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
-from pipelines.privacy import mask_frame, mask_quality, suppress_small_counts
+from pipelines.privacy import mask_frame, mask_quality
 from pipelines.publish import read_meta
 
 __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "grid_at", "load_changes",
-           "households_of", "load_facts", "load_grid_figures", "load_households", "load_meta", "load_quality",
-           "load_table", "map_layers", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
+           "households_of", "load_facts", "load_households", "load_meta", "load_quality",
+           "load_table", "map_layers", "selected", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids, not buildings (x10 and up)
@@ -83,26 +83,30 @@ def load_meta(path: str, version: float) -> dict[str, str]:
     return read_meta(Path(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def selected(path: str, version: float, selection: sel.Selection) -> sel.Selected:
+    """The masks of ``selection``, computed once and shared by the KPIs, map, panel and tables (read-only)."""
+    return sel.select(load_facts(path, version), selection)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def view(path: str, version: float, selection: sel.Selection) -> dict[str, object]:
     """KPI figures, per-building and per-grid counts of ``selection``."""
     facts = load_facts(path, version)
-    selected = sel.select(facts, selection)
-    grids = sel.grid_counts(facts, selected)
+    chosen = selected(path, version, selection)
+    grids = sel.grid_counts(facts, chosen)
     if selection.grids:
         grids = grids[grids.index.isin(selection.grids)]
-    return {"figures": sel.selection_figures(facts, selected), "buildings": sel.building_counts(facts, selected),
-            "grids": grids, "heat": _heat_points(facts, selected)}
+    return {"figures": sel.selection_figures(facts, chosen), "buildings": sel.building_counts(facts, chosen),
+            "grids": grids}
 
 
-def _heat_points(facts: sel.CommunityFacts, selected: sel.Selected) -> list[list[float]] | None:
+def _heat_points(facts: sel.CommunityFacts, chosen: sel.Selected) -> list[list[float]] | None:
     """Report and hazard points of the selection for the heat layer; None when too many to send."""
-    points = [facts.reports.loc[selected.reports, ["lat", "lon"]],
-              facts.hazards.loc[selected.hazards, ["lat", "lon"]]]
-    frame = pd.concat(points).dropna()
-    if len(frame) > HEAT_LIMIT:
+    if int(chosen.reports.sum() + chosen.hazards.sum()) > HEAT_LIMIT:
         return None
-    return frame.round(5).to_numpy().tolist()
+    points = [facts.reports.loc[chosen.reports, ["lat", "lon"]], facts.hazards.loc[chosen.hazards, ["lat", "lon"]]]
+    return pd.concat(points).dropna().round(5).to_numpy().tolist()
 
 
 def _shift(geometry: gpd.GeoSeries, gcj02: bool) -> gpd.GeoSeries:
@@ -252,8 +256,8 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids] \
         if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)
-    points = counts["heat"]
-    out["heat"] = _shift_points(points, gcj02) if heat and points else None
+    points = _heat_points(load_facts(path, version), selected(path, version, selection)) if heat else []
+    out["heat"] = _shift_points(points, gcj02) if points else None
     out["heat_available"] = points is not None
     return out
 
@@ -328,22 +332,11 @@ def load_households(path: str, version: float) -> pd.DataFrame:
     return households
 
 
-_GRID_FIGURES = ["grid_id", "name", "households", "residents", "aged_60_plus", "red", "yellow", "blue",
-                 "overdue_visits", "open_needs", "open_hazards", "reports_open", "reports_total", "resolution_rate",
-                 "mean_satisfaction"]
-
-
 def households_of(path: str, version: float, selection: sel.Selection, building_id: str) -> pd.DataFrame:
     """The selected households of one building, for its panel (no names, no rooms)."""
     households = load_households(path, version)
-    selected = sel.select(load_facts(path, version), selection)
-    return households[selected.households & (households["building_id"] == building_id).to_numpy()]
-
-
-@st.cache_data(show_spinner=False)
-def load_grid_figures(path: str, version: float) -> pd.DataFrame:
-    """Per-grid aggregates of the build (counts only, no personal data)."""
-    return pyogrio.read_dataframe(path, layer="grids", columns=_GRID_FIGURES, read_geometry=False)
+    chosen = selected(path, version, selection)
+    return households[chosen.households & (households["building_id"] == building_id).to_numpy()]
 
 
 @st.cache_data(show_spinner=False)
@@ -385,7 +378,7 @@ def table_view(path: str, version: float, selection: sel.Selection, table_key: s
     if frame is None:
         return None, np.array([], dtype=np.int8)
     facts = load_facts(path, version)
-    keep, flags = sel.table_rows(facts, sel.select(facts, selection), table_key, frame)
+    keep, flags = sel.table_rows(facts, selected(path, version, selection), table_key, frame)
     out = frame[keep].reset_index(drop=True)
     for column in out.select_dtypes("datetime").columns:  # a date is a date: no "00:00:00" after it
         values = out[column]
@@ -394,8 +387,3 @@ def table_view(path: str, version: float, selection: sel.Selection, table_key: s
     if "flag" not in out.columns and flags.any():
         out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())
     return out, flags[keep]
-
-
-def suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame`` with counts 1–2 shown as "<3" (meeting mode)."""
-    return suppress_small_counts(frame, columns)

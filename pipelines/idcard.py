@@ -41,23 +41,22 @@ def id_problems(
     arr = pa.array(numbers.to_numpy(dtype=object), type=pa.string(), from_pandas=True).fill_null("")
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     present = pc.not_equal(arr, "").to_numpy(zero_copy_only=False)
-    shape = pc.match_substring_regex(arr, r"^\d{17}[\dX]$").to_numpy(zero_copy_only=False)
-    fixed = pc.if_else(pa.array(shape), arr, "0" * 18)
+    shape_ok = pc.match_substring_regex(arr, r"^\d{17}[\dX]$").to_numpy(zero_copy_only=False)
+    fixed = pc.if_else(pa.array(shape_ok), arr, "0" * 18)
     n = len(fixed)
     data = np.frombuffer(fixed.buffers()[2], dtype=np.uint8) if n else np.zeros(0, np.uint8)
     start = int(np.frombuffer(fixed.buffers()[1], dtype=np.int32)[fixed.offset]) if n else 0
     chars = data[start:start + 18 * n].reshape(n, 18).astype(np.int64)
     digits = chars[:, :17] - 48
     expected = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)[(digits @ np.array(_WEIGHTS)) % 11]
-    check_ok = shape & (chars[:, 17] == expected)
+    check_ok = shape_ok & (chars[:, 17] == expected)
     ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1))
     birth = pd.to_datetime(birth_dates, errors="coerce")
     birth_ymd = (birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day).to_numpy(dtype=float)
-    birth_ok = ~shape | np.isnan(birth_ymd) | (ymd == birth_ymd)
+    birth_ok = ~shape_ok | np.isnan(birth_ymd) | (ymd == birth_ymd)
     odd = digits[:, 16] % 2 == 1
     sex_known = sexes.notna().to_numpy()
-    sex_ok = ~sex_known | ~shape | ((sexes == "男").to_numpy() == odd)
-    shape_ok = shape
+    sex_ok = ~sex_known | ~shape_ok | ((sexes == "男").to_numpy() == odd)
     problems = pd.Series("", index=numbers.index, dtype=object)
     problems[present & ~sex_ok] = "身份证号第17位与性别不一致 / ID sex digit disagrees with 性别"
     problems[present & ~birth_ok] = "身份证号中的出生日期与出生日期列不一致 / ID birth date disagrees with 出生日期"

@@ -90,6 +90,7 @@ class CommunityFacts:
     compound_names: np.ndarray
     resident_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     options: dict[str, list[str]] = field(default_factory=dict)
+    days: tuple[date, date] | None = None  # first and last day of any report or hazard
 
 
 def _codes(values: pd.Series, categories: np.ndarray) -> np.ndarray:
@@ -164,10 +165,12 @@ def load_facts(path: Path) -> CommunityFacts:
         "hazard_types": sorted(hazards["category"].dropna().unique().tolist()),
         "hazard_statuses": [s for s in ("未整改", "整改中", "已整改") if s in set(hazards["status"])],
     }
+    all_days = pd.concat([reports["day"], hazards["day"]]).dropna()
+    days = (all_days.min().date(), all_days.max().date()) if len(all_days) else None
     return CommunityFacts(households, res_hh, age, reports, hazards, building_ids, building_grid,
                           building_compound, grid_ids, grids["name"].to_numpy(dtype=object), compound_ids,
                           compounds["name"].to_numpy(dtype=object),
-                          resident_ids=residents["person_id"].to_numpy(dtype=object), options=options)
+                          resident_ids=residents["person_id"].to_numpy(dtype=object), options=options, days=days)
 
 
 def _events(path: Path, layer: str, columns: list[str], building_ids: np.ndarray, building_grid: np.ndarray,
@@ -256,16 +259,15 @@ def select(facts: CommunityFacts, selection: Selection) -> Selected:
 
 def _range_days(facts: CommunityFacts, selection: Selection) -> float:
     """Days covered by the date filter, or by the data when unfiltered (at least 1)."""
-    all_days = pd.concat([facts.reports["day"], facts.hazards["day"]]).dropna()
-    first = pd.Timestamp(selection.start) if selection.start else (all_days.min() if len(all_days) else None)
-    last = pd.Timestamp(selection.end) if selection.end else (all_days.max() if len(all_days) else None)
-    if first is None or last is None:
+    if facts.days is None and (selection.start is None or selection.end is None):
         return 1.0
+    first = selection.start or facts.days[0]  # type: ignore[index]
+    last = selection.end or facts.days[1]  # type: ignore[index]
     return float(max((last - first).days + 1, 1))
 
 
 def selection_figures(facts: CommunityFacts, selected: Selected) -> dict[str, float]:
-    """The KPI strip for a selection (same keys as :func:`pipelines.figures.community_figures`)."""
+    """The KPI strip for a selection: households, residents, share 60+, colours, overdue visits, open items."""
     hh = facts.households
     mask = selected.households
     flags = hh["flag"].to_numpy()[mask]

@@ -73,15 +73,10 @@ def render() -> None:
     if heat and not layers["heat_available"]:
         st.warning(t("heat_too_many", lang))
     if meeting:
-        _meeting_map(layers, str(path), version, current, mode, lang)
+        _meeting_map(layers, current, mode, lang)
     else:
         _map_and_panel(layers, str(path), version, selection, mode, lang)
         changes_summary(data.load_changes(str(path), version), meta, lang)
-
-
-def selection_size(layers: dict[str, object]) -> int:
-    """Buildings behind the grids of a district view."""
-    return int(layers.get("buildings_in_view", 0))  # type: ignore[call-overload]
 
 
 def _drill_down(key: str, path: str, version: float) -> None:
@@ -97,8 +92,7 @@ def _tooltip_labels(mode: str, lang: str) -> tuple[str, str, str]:
     return t("building", lang), t("households", lang), t(mode, lang)
 
 
-def _meeting_map(layers: dict[str, object], path: str, version: float, current: dict[str, object], mode: str,
-                 lang: str) -> None:
+def _meeting_map(layers: dict[str, object], current: dict[str, object], mode: str, lang: str) -> None:
     """The map coloured by grid and the per-grid table; no click panel, small counts suppressed."""
     fmap = build_map(layers, tooltip_labels=(t("grid", lang), "", t(mode, lang)), tiles=data.tile_config())
     map_col, table_col = st.columns([3, 2])
@@ -128,8 +122,7 @@ def _map_and_panel(layers: dict[str, object], path: str, version: float, selecti
         properties = data.building_at(path, version, selection, point["lat"], point["lng"]) \
             if point and not district else None
         if district:
-            buildings = int(selection_size(layers))
-            st.info(t("district_hint", lang).format(n=buildings))
+            st.info(t("district_hint", lang).format(n=layers["buildings_in_view"]))
         elif properties:
             building_panel(properties, data.households_of(path, version, selection, str(properties["building_id"])),
                            lang)

@@ -25,14 +25,6 @@ def _reset() -> None:
         st.session_state.pop(key, None)
 
 
-def _date_range(facts: CommunityFacts) -> tuple[date, date]:
-    days = pd.concat([facts.reports["day"], facts.hazards["day"]]).dropna()
-    if days.empty:
-        today = date.today()
-        return today, today
-    return days.min().date(), days.max().date()
-
-
 def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
     """Draw the filters in the sidebar and return (and store) the selection they make."""
     side = st.sidebar
@@ -64,7 +56,7 @@ def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
                                       key=FILTER_KEYS["hazard_types"], placeholder=t("all", lang))
         hazard_statuses = st.multiselect(t("hazard_status", lang), facts.options["hazard_statuses"],
                                          key=FILTER_KEYS["hazard_statuses"], placeholder=t("all", lang))
-        first, last = _date_range(facts)
+        first, last = facts.days or (date.today(), date.today())
         dates = st.date_input(t("dates", lang), value=(), min_value=first, max_value=last,
                               key=FILTER_KEYS["dates"], help=t("dates_help", lang))
     side.button(t("reset_filters", lang), on_click=_reset)

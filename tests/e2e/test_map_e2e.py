@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from tests.e2e.conftest import SCREENSHOTS, map_frame, wait_for_app
 
+
+def wait_for_buildings(page, condition: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the (possibly remounted) map iframe draws a number ``n`` of buildings meeting ``condition``."""
+    page.wait_for_function(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+        if (!f || !f.contentWindow.map) return false; let n = 0;
+        f.contentWindow.map.eachLayer(l => { if (l.feature && l.feature.properties.building_id) n++; });
+        return """ + condition + "; }", timeout=30_000)
+
+
 COUNT_BUILDINGS = """() => { let n = 0; window.map.eachLayer(l => {
   if (l.feature && l.feature.properties && l.feature.properties.building_id !== undefined) n++; }); return n; }"""
 
@@ -103,11 +113,7 @@ def test_grid_filter_redraws_the_map(server: str, page) -> None:  # type: ignore
     page.keyboard.press("Escape")
     wait_for_app(page)
     # the map remounts with the grid's buildings only
-    page.wait_for_function(
-        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-        if (!f || !f.contentWindow.map) return false; let n = 0;
-        f.contentWindow.map.eachLayer(l => { if (l.feature && l.feature.properties.building_id) n++; });
-        return n > 0 && n < 175; }""", timeout=30_000)
+    wait_for_buildings(page, "n > 0 && n < 175")
     frame = map_frame(page)
     drawn = frame.evaluate(COUNT_BUILDINGS)
     assert 0 < drawn < 175
@@ -163,11 +169,7 @@ def test_district_drawn_as_grids_and_a_click_drills_into_one(  # type: ignore[no
     target = frame.evaluate(GRID_CENTRE)
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
-    page.wait_for_function(
-        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-        if (!f || !f.contentWindow.map) return false; let n = 0;
-        f.contentWindow.map.eachLayer(l => { if (l.feature && l.feature.properties.building_id) n++; });
-        return n > 0; }""", timeout=30_000)
+    wait_for_buildings(page, "n > 0")
     wait_for_app(page)
     assert target["name"] in page.inner_text('[data-testid="stSidebar"]')  # the grid is now the filter
     assert "已筛选" in page.inner_text("body")
