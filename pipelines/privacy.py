@@ -12,10 +12,11 @@ from functools import lru_cache
 
 import pandas as pd
 
+from pipelines.address import parse_address
 from pipelines.schema import all_tables
 
-__all__ = ["mask_frame", "mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers", "mask_quality",
-           "SMALL_COUNT", "suppress_small_counts"]
+__all__ = ["mask_address", "mask_frame", "mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers",
+           "mask_quality", "SMALL_COUNT", "suppress_small_counts"]
 
 
 def mask_name(name: str) -> str:
@@ -45,6 +46,27 @@ def mask_id(number: str) -> str:
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
+_ROOM_HIDDEN = "（房号已隐藏）"
+
+
+def mask_address(text: str) -> str:
+    """An address cut to building and unit: 广生泉小区3号楼2单元501 → 广生泉小区3号楼2单元（房号已隐藏）."""
+    if not text:
+        return text
+    parsed = parse_address(text)
+    if not parsed.room:
+        return text
+    at = text.rfind(parsed.room)
+    if at > 0:
+        return text[:at].rstrip("-－ ") + _ROOM_HIDDEN
+    kept = (parsed.compound or "") + (f"{parsed.building}号楼" if parsed.building else "") + (
+        f"{parsed.unit}单元" if parsed.unit else "")
+    return kept + _ROOM_HIDDEN
+
+
+# address columns: shown to building and unit, never to the flat
+_ADDRESS_COLUMNS = frozenset({"住址", "地址", "位置", "address", "location"})
+
 _MASKERS = {"姓名": mask_name, "name": mask_name, "联系电话": mask_phone, "phone": mask_phone,
             "紧急联系电话": mask_phone, "emergency_phone": mask_phone, "紧急联系人": mask_name,
             "emergency_contact": mask_name, "身份证号": mask_id, "id_number": mask_id}
@@ -58,6 +80,8 @@ def pii_headers() -> frozenset[str]:
 
 def mask_value(column: str, value: str) -> str:
     """Mask ``value`` if ``column`` (header or key) is personal data; free text is withheld."""
+    if column in _ADDRESS_COLUMNS and value:
+        return mask_address(value)
     if column not in pii_headers() or not value:
         return value
     masker = _MASKERS.get(column)
@@ -79,7 +103,8 @@ def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, s
 
     Names, phones and ID numbers are masked; other personal columns (room,
     free-text descriptions, health conditions) are withheld; a household's
-    address is cut to its building (``building_labels``: building_id → "小区 N号楼") and unit.
+    address is cut to its building (``building_labels``: building_id → "小区 N号楼") and unit, and any
+    other address or location loses its room number.
     """
     table = all_tables().get(table_key)
     out = frame.copy()
@@ -94,6 +119,9 @@ def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, s
             out[column.key] = values.where(values.isna() | (values.astype(str) == ""), _WITHHELD)
         else:
             out[column.key] = [None if pd.isna(v) else masker(str(v)) for v in values]
+    for key in ("address", "location"):
+        if key in out.columns and table_key != "households":  # households get building + unit below
+            out[key] = [v if pd.isna(v) else mask_address(str(v)) for v in out[key]]
     if table_key == "households" and "address" in out.columns:
         labels = building_labels or {}
         empty = pd.Series("", index=out.index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.privacy import mask_id, mask_name, mask_phone, mask_quality
+from pipelines.privacy import mask_address, mask_frame, mask_id, mask_name, mask_phone, mask_quality
 
 
 def test_masks() -> None:
@@ -27,3 +27,13 @@ def test_small_counts_suppressed() -> None:
 
     out = suppress_small_counts(pd.DataFrame({"red": [0, 1, 2, 3, 7]}), ["red"])
     assert out["red"].tolist() == ["0", "<3", "<3", "3", "7"]
+
+
+def test_addresses_stop_at_building_and_unit() -> None:
+    assert mask_address("广生泉小区3号楼2单元501") == "广生泉小区3号楼2单元（房号已隐藏）"
+    assert mask_address("广生泉小区3-2-501室") == "广生泉小区3-2（房号已隐藏）"
+    assert mask_address("滨河夜市街区") == "滨河夜市街区"  # no flat, nothing to hide
+    quality = pd.DataFrame({"column": ["住址"], "value": ["广升泉小区5号楼1单元302"]})
+    assert "302" not in mask_quality(quality)["value"].iloc[0]
+    hazards = pd.DataFrame({"hazard_id": ["H1"], "location": ["文化路小区1号楼2单元202"]})
+    assert mask_frame(hazards, "hazards")["location"].iloc[0] == "文化路小区1号楼2单元（房号已隐藏）"
