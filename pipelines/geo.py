@@ -18,7 +18,7 @@ import pyogrio
 import shapely
 
 from pipelines.readers import normalise_text
-from pipelines.schema import Table
+from pipelines.schema import Table, header_key
 
 __all__ = ["GeoError", "find_layer", "read_layer", "gcj02_to_wgs84", "wgs84_to_gcj02"]
 
@@ -55,8 +55,8 @@ def read_layer(path: Path, layer_name: str | None, layer: Table) -> tuple[gpd.Ge
         msg = f"{path.name}: 缺少坐标系（CRS）/ layer has no CRS: 请在 QGIS 中指定坐标系后另存"
         raise GeoError(msg)
     mapping = layer.header_map()
-    frame = frame.rename(columns={c: mapping[normalise_text(c)] for c in frame.columns
-                                  if normalise_text(c) in mapping})
+    frame = frame.rename(columns={c: mapping[header_key(c)] for c in frame.columns
+                                  if c != "geometry" and header_key(c) in mapping})
     missing = [c.header for c in layer.columns if c.required and c.key not in frame]
     if missing:
         msg = f"{path.name}: 缺少列 {', '.join(missing)} / missing columns"

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.schema import Table, all_tables
+from pipelines.schema import Table, all_tables, header_key
 
 __all__ = ["ReadError", "TableFile", "find_table_file", "read_table", "normalise_text"]
 
@@ -148,7 +148,7 @@ def _header_row(grid: pd.DataFrame, table: Table) -> int:
     known = set(table.header_map())
     best, best_hits = 0, -1
     for i in range(min(10, len(grid))):
-        hits = sum(normalise_text(v) in known for v in grid.iloc[i].tolist())
+        hits = sum(header_key(normalise_text(v)) in known for v in grid.iloc[i].tolist())
         if hits > best_hits:
             best, best_hits = i, hits
     if best_hits <= 0:
@@ -178,7 +178,7 @@ def read_table(path: Path, table: Table) -> TableFile:
     frame = pd.DataFrame(index=body.index)
     extra = []
     for pos, header in enumerate(headers):
-        key = mapping.get(header)
+        key = mapping.get(header_key(header))
         if key is None:
             if header:
                 extra.append(header)
