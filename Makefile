@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAMPLE := geodata/sample
-ARTIFACT := build/community.gpkg
+# The artifact shown: $COMMUNITY_GPKG, else build/community.gpkg. `pipelines refresh` builds the demo only
+# when there is no artifact, and otherwise rebuilds only from the folder the artifact came from: a
+# community's own data is never replaced by the demo.
+ARTIFACT := $(or $(COMMUNITY_GPKG),build/community.gpkg)
+DEMO := $(if $(COMMUNITY_GPKG),--no-demo,--demo $(SAMPLE))
 PORT ?= 8501
 
 .PHONY: run test lint build demo docs bench bench-dashboard e2e clean
@@ -18,15 +22,12 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The artifact is rebuilt when any input file or the pipeline is newer than it.
-$(ARTIFACT): $(VENV)/.installed $(wildcard $(SAMPLE)/*) $(wildcard pipelines/*.py) pipelines/rules/flags.toml
-	$(PY) -m pipelines build --input $(SAMPLE) --out $(ARTIFACT)
+build: $(VENV)/.installed
+	$(PY) -m pipelines refresh --out $(ARTIFACT) $(DEMO)
 
-build: $(ARTIFACT)
-
-run: $(ARTIFACT)
+run: build
 	$(PY) -m dashboard.assets
-	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
+	COMMUNITY_GPKG=$(ARTIFACT) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check pipelines dashboard tests

@@ -26,9 +26,10 @@ from dashboard.i18n import facility_kind, t
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from pipelines.privacy import mask_frame, mask_quality
-from pipelines.publish import read_meta
+from pipelines.publish import ArtifactError, check_artifact, read_meta
 
-__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "artifact_path", "artifact_version", "building_at", "grid_at", "load_changes",
+__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact_problem", "artifact_version",
+           "building_at", "grid_at", "load_changes",
            "households_of", "load_facts", "load_households", "load_meta", "load_quality",
            "load_table", "map_layers", "selected", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
 
@@ -38,9 +39,39 @@ HEAT_LIMIT = 20_000  # more points than this: no heat layer (the payload would b
 LABEL_LIMIT = 60  # more grids than this on the map: names in the grid tooltips, not as labels
 
 
+ARTIFACT_ENV = "COMMUNITY_GPKG"
+DEFAULT_ARTIFACT = "build/community.gpkg"
+
+
 def artifact_path() -> Path:
     """The artifact the dashboard shows: ``$COMMUNITY_GPKG`` or ``build/community.gpkg``."""
-    return Path(os.environ.get("COMMUNITY_GPKG", "build/community.gpkg"))
+    return Path(os.environ.get(ARTIFACT_ENV) or DEFAULT_ARTIFACT)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def artifact_problem(path: str, version: float) -> str | None:
+    """Why the artifact cannot be shown (naming the file, or the variable that points to it), or None."""
+    if os.environ.get(ARTIFACT_ENV) and not Path(path).exists():
+        return (f"环境变量 {ARTIFACT_ENV} 指向的数据包不存在：{path}。请检查路径，或先运行 "
+                f"python -m pipelines build --input 你的数据文件夹 --out {path} / {ARTIFACT_ENV} points to a "
+                "missing file")
+    if not Path(path).exists():
+        return (f"还没有地图数据包（{path}）：运行 make run 会构建示例社区；使用自己的数据请运行 "
+                "python -m pipelines build --input 你的数据文件夹 / no artifact yet")
+    try:
+        check_artifact(Path(path))
+    except ArtifactError as exc:
+        return str(exc)
+    return None
+
+
+def app_title(lang: str) -> str:
+    """The page title: the community's own name (community.json) before the product's."""
+    path = artifact_path()
+    community = load_meta(str(path), artifact_version(path)).get("community", "") if path.exists() else ""
+    if not community:
+        return t("app_title", lang)
+    return f"{community} · {t('map_title', lang)}"
 
 
 def artifact_version(path: Path) -> float:

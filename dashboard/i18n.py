@@ -9,6 +9,7 @@ __all__ = ["DERIVED_COLUMNS", "LABELS", "TABLES_EN", "column_title", "facility_k
 
 LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("泉心社区可视化地图", "Community visual map"),
+    "map_title": ("社区可视化地图", "Community map"),
     "page_map": ("地图", "Map"),
     "households": ("户数", "Households"),
     "residents": ("居民", "Residents"),

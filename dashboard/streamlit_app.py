@@ -15,22 +15,30 @@ from dashboard import data  # noqa: E402
 from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
 from dashboard.components.filters import sidebar_filters  # noqa: E402
 from dashboard.components.style import compact_page  # noqa: E402
+from dashboard.errors import show_script_error  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.state import MEETING, current_lang, meeting_mode  # noqa: E402
 
 lang = current_lang()
-st.set_page_config(page_title=t("app_title", lang), layout="wide")
+path = data.artifact_path()
+problem = data.artifact_problem(str(path), data.artifact_version(path))
+st.set_page_config(page_title=data.app_title(lang) if problem is None else t("app_title", lang), layout="wide")
 ensure_static()
 use_local_leaflet()
 compact_page()
+if problem is not None:  # missing, damaged or truncated: say which file and how to rebuild it, nothing else
+    st.error(problem)
+    st.stop()
 st.sidebar.toggle(t("meeting", lang), key=MEETING, value=st.query_params.get("mode") == "meeting")
-path = data.artifact_path()
-if path.exists():  # the filters are shared: map, KPIs and tables show the same households
+try:
+    # the filters are shared: map, KPIs and tables show the same households
     sidebar_filters(data.load_facts(str(path), data.artifact_version(path)), lang)
-# No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
-# icon's favicon from a font CDN (caught by the e2e offline test)
-pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]
-if not meeting_mode():  # the projector shows the map and grid figures only
-    pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
-    pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
-st.navigation(pages).run()
+    # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
+    # icon's favicon from a font CDN (caught by the e2e offline test)
+    pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]
+    if not meeting_mode():  # the projector shows the map and grid figures only
+        pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
+        pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
+    st.navigation(pages).run()
+except Exception as exc:  # never Streamlit's English box (it names Streamlit Cloud): ours, and the log
+    show_script_error(exc)

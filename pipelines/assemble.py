@@ -13,16 +13,34 @@ from pipelines.dates import ages_at
 from pipelines.flags import FlagContext, assign_flags
 from pipelines.join import CompoundIndex, buildings_to_grids, map_unique, points_to_areas
 from pipelines.readers import TableFile
+from pipelines.schema import REPORTS, TABLES
 from pipelines.validate import Quality
 
-__all__ = ["assemble", "OPEN_REPORT", "aggregate"]
+__all__ = ["assemble", "OPEN_REPORT", "aggregate", "empty_table"]
 
 OPEN_REPORT = ("待受理", "已受理", "处理中")
 
 
-def _kept(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str, columns: list[str]) -> pd.DataFrame:
+_DTYPES = {"date": "datetime64[ns]", "datetime": "datetime64[ns]", "int": "float64", "float": "float64",
+           "bool": "boolean"}
+
+
+def empty_table(key: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table with no rows but every column, typed as validation types them.
+
+    A table the office does not keep is empty, not shapeless: every page and layer relies on its columns.
+    """
+    table = {**TABLES, REPORTS.key: REPORTS}[key]
+    columns = {c.key: pd.Series(dtype=_DTYPES.get(c.type, object)) for c in table.columns}
+    columns.update({c: pd.Series(dtype=object) for c in extra})
+    return pd.DataFrame(columns)
+
+
+def _kept(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str,
+          extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The kept rows of table ``key``, or an empty table with all its columns when the office has none."""
     if key not in files:
-        return pd.DataFrame(columns=columns)
+        return empty_table(key, extra)
     return files[key].frame.loc[keep[key]].drop(columns="_row").copy()
 
 
@@ -121,19 +139,22 @@ SPLIT_SHARE = 0.9  # a building with less than this share of its area in its gri
 
 def _report_grid_problems(buildings: gpd.GeoDataFrame, quality: Quality) -> None:
     """Warn about buildings in no grid and buildings split between grids (row = feature number in the layer)."""
-    feature = np.arange(1, len(buildings) + 1)
+    feature = buildings["_feature"].to_numpy() if "_feature" in buildings else np.arange(1, len(buildings) + 1)
+    file = buildings.attrs.get("file", "buildings")
     none = buildings["grid_id"].isna().to_numpy()
     split = ~none & (buildings["grid_share"].fillna(1.0).to_numpy() < SPLIT_SHARE)
-    rows = [pd.DataFrame({"severity": "warning", "table": "楼栋", "file": "buildings", "row": feature[none],
-                          "column": "楼栋编码", "value": buildings["building_id"].to_numpy()[none],
+    ids = buildings["building_id"].to_numpy()
+    rows = [pd.DataFrame({"severity": "warning", "table": "楼栋", "file": file, "row": feature[none],
+                          "row_kind": "feature", "column": "楼栋编码", "value": ids[none],
                           "problem": "楼栋不在任何网格内 / building in no grid",
-                          "suggestion": "检查网格边界是否覆盖该楼（行号为图层中的要素序号）"}),
-            pd.DataFrame({"severity": "warning", "table": "楼栋", "file": "buildings", "row": feature[split],
-                          "column": "楼栋编码", "value": buildings["building_id"].to_numpy()[split],
+                          "suggestion": "检查网格边界是否覆盖该楼 / check that a grid covers it"}),
+            pd.DataFrame({"severity": "warning", "table": "楼栋", "file": file, "row": feature[split],
+                          "row_kind": "feature", "column": "楼栋编码", "value": ids[split],
                           "problem": [f"楼栋跨网格：仅 {share:.0%} 面积在网格 {grid} 内 / building split between grids"
                                       for share, grid in zip(buildings["grid_share"].to_numpy()[split],
                                                              buildings["grid_id"].to_numpy()[split], strict=True)],
-                          "suggestion": "调整网格边界，使整栋楼归一个网格（已按面积最大的网格统计）"})]
+                          "suggestion": "调整网格边界，使整栋楼归一个网格（已按面积最大的网格统计） / "
+                                        "move the grid boundary (counted in the grid with the largest share)"})]
     quality.rows.extend(r for r in rows if len(r))
 
 
@@ -156,22 +177,22 @@ def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement:
     residents = files["residents"].frame.loc[keep["residents"]].drop(columns="_row").copy()
     residents["age"] = ages_at(residents["birth_date"], reference)
     households["living_arrangement"] = _living_arrangement(households, residents)
-    elderly = _kept(files, keep, "elderly", ["person_id", "self_care", "dementia", "last_visit"])
-    special = _kept(files, keep, "special_groups", ["person_id", "category", "last_visit"])
-    needs = _kept(files, keep, "needs", ["household_id", "status", "registered_on"])
+    elderly = _kept(files, keep, "elderly")
+    special = _kept(files, keep, "special_groups")
+    needs = _kept(files, keep, "needs")
     cindex = CompoundIndex(compounds)
-    hazards_raw = _kept(files, keep, "hazards", ["hazard_id", "location", "lon", "lat", "level", "status"])
+    hazards_raw = _kept(files, keep, "hazards")
     hazards = _locate_points(hazards_raw, files.get("hazards"), keep.get("hazards"), buildings, grids, cindex,
                              quality, "location")
     hazards["household_id"] = _hazard_households(hazards, households)
-    reports_raw = _kept(files, keep, "reports", ["report_id", "address", "lon", "lat", "status", "satisfaction"])
+    reports_raw = _kept(files, keep, "reports")
     reports = _locate_points(reports_raw, files.get("reports"), keep.get("reports"), buildings, grids, cindex,
                              quality, "address")
     ctx = FlagContext(households, residents[["person_id", "household_id", "age"]], elderly, special, needs,
                       hazards, reference)
     flags = assign_flags(ctx, rules)
     households = households.merge(flags, on="household_id")
-    resources = _kept(files, keep, "resources", ["name", "kind", "lon", "lat"])
+    resources = _kept(files, keep, "resources")
     xy = pd.to_numeric(resources["lon"], errors="coerce").notna() & pd.to_numeric(resources["lat"],
                                                                                   errors="coerce").notna()
     facilities = gpd.GeoDataFrame(resources[xy], geometry=gpd.points_from_xy(
@@ -183,9 +204,10 @@ def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement:
     for frame in (buildings, grids):
         counts = [c for c in b_agg.columns if c not in ("resolution_rate", "mean_satisfaction")]
         frame[counts] = frame[counts].fillna(0).astype(int)
-    party = _kept(files, keep, "party_volunteers", ["person_id"])
+    party = _kept(files, keep, "party_volunteers")
+    grids, compounds, buildings = (f.drop(columns="_feature", errors="ignore") for f in (grids, compounds, buildings))
     return {"grids": grids, "compounds": compounds, "buildings": buildings, "households": households,
             "residents": residents, "elderly": elderly, "special_groups": special, "needs": needs,
             "party_volunteers": party, "hazards": hazards, "reports": reports, "facilities": facilities,
-            "grid_work": _kept(files, keep, "grid_work", ["date", "grid", "aspect", "count"]),
+            "grid_work": _kept(files, keep, "grid_work", ("grid_id",)),
             "quality": quality.frame()}

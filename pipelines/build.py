@@ -19,16 +19,17 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipelines import publish
-from pipelines.flags import DEFAULT_RULES, load_rules
-from pipelines.geo import GeoError, find_layer, read_layer
-from pipelines.join import CompoundIndex, place_households
-from pipelines.readers import ReadError, TableFile, find_table_file, read_table
+from pipelines.flags import DEFAULT_RULES, RulesError, load_rules
+from pipelines.geo import GeoError, find_layers, read_layer
+from pipelines.join import CompoundIndex, GridIndex, place_households
+from pipelines.readers import ReadError, TableFile, find_table_files, read_table
 from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 from pipelines.validate import Quality, check_reference, check_unique, validate_table
 
 __all__ = ["BuildError", "BuildSummary", "run_build", "reference_date_of"]
 
 STAGES = ["读取地理图层", "读取表格", "校验", "住户定位", "三色标记", "汇总", "写出"]
+# stages 1 and 2 (layers, tables) are read together so that every problem is reported at once
 # stages 4 and 5 (flags, aggregates) run together in assemble()
 
 
@@ -47,6 +48,7 @@ class BuildSummary:
     reference_date: str = ""
     notes: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    problems: dict[str, int] = field(default_factory=dict)  # quality rows by severity
 
     def render(self) -> str:
         """The summary printed at the end of a build, in Chinese and English."""
@@ -58,66 +60,130 @@ class BuildSummary:
         lines.append("住户三色 / households: " + "  ".join(
             f"{label} {self.flags.get(k, 0)} ({self.flags.get(k, 0) / total:.1%})"
             for k, label in (("red", "红"), ("yellow", "黄"), ("blue", "蓝"))))
+        if self.problems:
+            lines.append(f"数据质量 / quality: {self.problems.get('error', 0)} 行被拒绝 rejected, "
+                         f"{self.problems.get('warning', 0)} 条警告 warnings — "
+                         "见数据包的 quality 图层或仪表板的“数据质量”页 / see the quality layer")
         lines += self.notes
         return "\n".join(lines)
 
 
+COMMUNITY_KEYS = {
+    "reference_date": "数据基准日 YYYY-MM-DD：年龄和走访逾期按这一天计算（默认今天） / ages and overdue visits are "
+                      "computed at this date (default: today)",
+    "community": "社区名称，显示在地图标题和会议模式中 / the community's name, shown in the map's title",
+}
+
+
+def _community_json(folder: Path) -> dict[str, object]:
+    meta = folder / "community.json"
+    if not meta.exists():
+        return {}
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        msg = f"community.json 不是有效的 JSON（{exc}）；示例：{{\"reference_date\": \"2026-11-28\", " \
+              f"\"community\": \"某某社区\"}} / community.json is not valid JSON"
+        raise BuildError(msg) from exc
+    if not isinstance(data, dict):
+        msg = "community.json 应为一个对象，如 {\"reference_date\": \"2026-11-28\"} / must be a JSON object"
+        raise BuildError(msg)
+    return data
+
+
 def reference_date_of(folder: Path) -> date:
     """The data's reference date from ``community.json`` (ages are computed at it), else today."""
-    meta = folder / "community.json"
-    if meta.exists():
-        return date.fromisoformat(json.loads(meta.read_text(encoding="utf-8"))["reference_date"])
-    return date.today()
+    value = _community_json(folder).get("reference_date")
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        msg = f"community.json 的 reference_date「{value}」应写成 YYYY-MM-DD / reference_date must be YYYY-MM-DD"
+        raise BuildError(msg) from exc
 
 
 def community_name_of(folder: Path) -> str:
     """The community's name from ``community.json`` ("community"), or "" when not given."""
-    meta = folder / "community.json"
-    if meta.exists():
-        return str(json.loads(meta.read_text(encoding="utf-8")).get("community", ""))
-    return ""
+    return str(_community_json(folder).get("community", "") or "")
 
 
-def _read_layers(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
-    layers, notes = {}, []
+def _read_layers(folder: Path, problems: list[str]) -> tuple[dict[str, gpd.GeoDataFrame], list[str], list[dict]]:
+    """Every layer that can be read; what is missing, doubled or unreadable goes to ``problems``."""
+    layers, notes, rows = {}, [], []
     for key, layer in LAYERS.items():
-        found = find_layer(folder, layer)
-        if found is None:
-            msg = f"缺少{layer.name_zh}图层：请在 {folder} 放入 {key}.geojson（或 .shp/.gpkg）/ missing layer {key}"
-            raise BuildError(msg)
+        found = find_layers(folder, layer)
+        if not found:
+            problems.append(f"缺少{layer.name_zh}图层：请放入 {key}.geojson（或 {layer.name_zh}.geojson、.shp、"
+                            f".gpkg 中名为 {key} 的图层） / missing layer {key}")
+            continue
+        if len(found) > 1:
+            names = "、".join(p.name + (f"（图层 {n}）" if n else "") for p, n in found)
+            problems.append(f"{layer.name_zh}图层有 {len(found)} 个文件：{names}。请只保留一个 / "
+                            f"more than one file for layer {key}")
+            continue
         try:
-            layers[key], layer_notes = read_layer(found[0], found[1], layer)
+            read = read_layer(found[0][0], found[0][1], layer)
         except GeoError as exc:
-            raise BuildError(str(exc)) from exc
-        notes += layer_notes
-    return layers, notes
+            problems.append(str(exc))
+            continue
+        layers[key] = read.frame
+        notes += read.notes
+        rows += read.problems
+    return layers, notes, rows
 
 
-def _read_tables(folder: Path) -> dict[str, TableFile]:
+def _read_tables(folder: Path, problems: list[str]) -> dict[str, TableFile]:
+    """Every table file that can be read; what is missing, doubled or unreadable goes to ``problems``."""
     found: dict[str, tuple[Path, Table]] = {}
     for key, table in {**TABLES, REPORTS.key: REPORTS}.items():
-        path = find_table_file(folder, table)
-        if path is None:
+        paths = find_table_files(folder, table)
+        if not paths:
             if table.required:
-                msg = f"缺少必需的表：{table.name_zh}（{key}.xlsx 或 {table.name_zh}.xlsx）/ missing required table"
-                raise BuildError(msg)
+                problems.append(f"缺少必需的表：{table.name_zh}（文件名 {table.name_zh}.xlsx 或 {key}.xlsx，"
+                                f"也可 .xls、.csv） / missing required table {key}")
             continue
-        found[key] = (path, table)
+        if len(paths) > 1:
+            problems.append(f"{table.name_zh}有 {len(paths)} 个文件：{'、'.join(p.name for p in paths)}。"
+                            f"请只保留一个 / more than one file for {key}: keep one")
+            continue
+        found[key] = (paths[0], table)
     # two files at a time: decoding, CSV parsing and the string kernels run in C without the GIL
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {key: pool.submit(read_table, path, table) for key, (path, table) in found.items()}
         files = {}
         for key, future in futures.items():  # in table order, so reports and errors are deterministic
             try:
-                files[key] = future.result()
+                tf = future.result()
             except ReadError as exc:
-                raise BuildError(str(exc)) from exc
+                problems.append(str(exc))
+                continue
+            for missing in tf.missing_required:
+                problems.append(f"{tf.path.name}: {missing.problem}；{missing.suggestion}")
+            files[key] = tf
     return files
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.exists():
+        msg = f"输入文件夹不存在：{folder}（请检查 --input 的路径） / input folder does not exist"
+        raise BuildError(msg)
+    if not folder.is_dir():
+        msg = f"--input 应为文件夹，而 {folder} 是一个文件 / --input must be a folder"
+        raise BuildError(msg)
+
+
+def _fail(folder: Path, problems: list[str]) -> BuildError:
+    lines = [f"输入文件夹 {folder} 有 {len(problems)} 个问题，未生成数据包（已有的数据包保持不变）/ "
+             f"{len(problems)} problem(s) in the input, nothing was written:"]
+    lines += [f"  {i}. {text}" for i, text in enumerate(problems, start=1)]
+    return BuildError("\n".join(lines))
 
 
 def _validate_all(files: dict[str, TableFile], quality: Quality, reference: date) -> dict[str, pd.Series]:
     keep = {}
     for key, tf in files.items():
+        quality.add_header_problems(tf)
         ok = validate_table(tf, quality, reference=reference)
         if tf.table.primary_key:
             ok = check_unique(tf, quality, tf.table.primary_key, ok)
@@ -134,21 +200,67 @@ def _place(files: dict[str, TableFile], keep: dict[str, pd.Series], layers: dict
         column = "address" if (tf.frame.loc[mask, "address"] != "").any() else "building_number"
         quality.add(tf, mask, column, problem, suggestion=placement["suggestion"], severity="error")
     keep["households"] &= placement["building_id"].notna()
+    near = keep["households"] & (placement["near_miss"] != "")
+    if near.any():  # placed, but the office should know which compound its spelling was taken as
+        written = tf.frame["compound"].where(tf.frame["compound"] != "", tf.frame["address"])
+        column = "compound" if (tf.frame.loc[near, "compound"] != "").all() else "address"
+        problem = pd.Series("", index=tf.frame.index, dtype=object)
+        problem[near] = [f"小区名称「{w}」与小区图层的「{n}」不完全一致，已按「{n}」定位 / compound {w} taken as {n}"
+                         for w, n in zip(written[near], placement.loc[near, "near_miss"], strict=True)]
+        hint = pd.Series("", index=tf.frame.index, dtype=object)
+        hint[near] = [f"如确为同一小区，请统一写「{n}」，或把别名加入小区图层 / write {n}, or add the alias"
+                      for n in placement.loc[near, "near_miss"]]
+        quality.add(tf, near, column, problem, suggestion=hint, severity="warning")
     return placement
 
 
-def _references(files: dict[str, TableFile], keep: dict[str, pd.Series], quality: Quality) -> None:
-    households = files["households"].frame.loc[keep["households"], "household_id"]
+def _references(files: dict[str, TableFile], keep: dict[str, pd.Series], layers: dict[str, gpd.GeoDataFrame],
+                quality: Quality) -> None:
+    hh = files["households"]
+    households = pd.Index(hh.frame.loc[keep["households"], "household_id"])
     res = files["residents"]
-    keep["residents"] = check_reference(res, quality, "household_id", pd.Index(households), keep["residents"],
-                                        "房屋住户表")
+    keep["residents"] = check_reference(res, quality, "household_id", households, keep["residents"], hh)
     persons = pd.Index(res.frame.loc[keep["residents"], "person_id"])
     for key in ("elderly", "special_groups", "party_volunteers"):
         if key in files:
-            keep[key] = check_reference(files[key], quality, "person_id", persons, keep[key], "居民信息表")
+            keep[key] = check_reference(files[key], quality, "person_id", persons, keep[key], res)
     if "needs" in files:
-        keep["needs"] = check_reference(files["needs"], quality, "household_id", pd.Index(households),
-                                        keep["needs"], "房屋住户表")
+        keep["needs"] = check_reference(files["needs"], quality, "household_id", households, keep["needs"], hh)
+    if "grid_work" in files:
+        keep["grid_work"] = _resolve_grids(files["grid_work"], keep["grid_work"], layers["grids"], quality)
+
+
+def _resolve_grids(tf: TableFile, keep: pd.Series, grids: gpd.GeoDataFrame, quality: Quality) -> pd.Series:
+    """网格 of the grid work records as a grid id, written as code or name (WG03, 第三网格, 第3网格)."""
+    index = GridIndex(grids)
+    tf.frame["grid_id"] = index.resolve(tf.frame["grid"])
+    unknown = keep & tf.frame["grid_id"].isna()
+    known = "、".join(f"{n}（{g}）" for g, n in list(index.names.items())[:12])
+    quality.add(tf, unknown, "grid", "网格图层中没有这个网格 / no such grid in the grids layer",
+                suggestion=f"写网格编号或名称，如：{known} / write a grid code or name", severity="error")
+    return keep & ~unknown
+
+
+def _load_rules(rules_path: Path) -> dict:
+    try:
+        return load_rules(rules_path)
+    except FileNotFoundError as exc:
+        msg = f"规则文件不存在：{rules_path} / rules file not found"
+        raise BuildError(msg) from exc
+    except (RulesError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        msg = f"规则文件 {rules_path} 有误：{exc} / the rules file has an error"
+        raise BuildError(msg) from exc
+
+
+def _read_inputs(input_dir: Path) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, TableFile], list[str], list[dict]]:
+    """Layers and tables, or one BuildError listing every problem with the folder at once."""
+    _check_folder(input_dir)
+    problems: list[str] = []
+    layers, notes, layer_rows = _read_layers(input_dir, problems)
+    files = _read_tables(input_dir, problems)
+    if problems:
+        raise _fail(input_dir, problems)
+    return layers, files, notes, layer_rows
 
 
 def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RULES,
@@ -158,48 +270,59 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
     Raises
     ------
     BuildError
-        A required table or layer is missing or a file cannot be read.
+        The folder, a required table or layer, a required column or the rules file is missing or
+        unusable; the message lists every such problem at once, and nothing is written.
     """
     started = time.perf_counter()
-    bar = tqdm(total=len(STAGES) - 1, desc="构建", unit="步", disable=not progress)
     stage_seconds: dict[str, float] = {}
     last = [started]
+    reference = reference_date_of(input_dir) if input_dir.is_dir() else date.today()
+    rules = _load_rules(rules_path)
+    with tqdm(total=5, desc="构建", unit="步", disable=not progress) as bar:
 
-    def step(name: str) -> None:
-        now = time.perf_counter()
-        stage_seconds[name] = round(now - last[0], 3)
-        last[0] = now
-        bar.set_postfix_str(name)
-        bar.update(1)
+        def step(name: str) -> None:
+            now = time.perf_counter()
+            stage_seconds[name] = round(now - last[0], 3)
+            last[0] = now
+            bar.set_postfix_str(name)
+            bar.update(1)
 
-    reference = reference_date_of(input_dir)
-    rules = load_rules(rules_path)
-    layers, notes = _read_layers(input_dir)
-    step(STAGES[0])
-    files = _read_tables(input_dir)
-    step(STAGES[1])
-    quality = Quality()
-    keep = _validate_all(files, quality, reference)
-    step(STAGES[2])
-    placement = _place(files, keep, layers, quality)
-    _references(files, keep, quality)
-    step(STAGES[3])
-    from pipelines.assemble import assemble
+        layers, files, notes, layer_rows = _read_inputs(input_dir)
+        step(STAGES[0] + "+" + STAGES[1])
+        quality = Quality()
+        quality.rows += [pd.DataFrame(layer_rows)] if layer_rows else []
+        keep = _validate_all(files, quality, reference)
+        step(STAGES[2])
+        placement = _place(files, keep, layers, quality)
+        _references(files, keep, layers, quality)
+        step(STAGES[3])
+        from pipelines.assemble import assemble
 
-    artifact = assemble(files, keep, placement, layers, quality, reference, rules)
-    step(STAGES[4] + "+" + STAGES[5])
-    changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir,
-                                     community=community_name_of(input_dir))
-    step(STAGES[6])
-    bar.close()
+        artifact = assemble(files, keep, placement, layers, quality, reference, rules)
+        step(STAGES[4] + "+" + STAGES[5])
+        changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir,
+                                         community=community_name_of(input_dir), rules=rules_path)
+        step(STAGES[6])
     summary = BuildSummary(out_path, reference_date=reference.isoformat(), notes=notes)
     for key, tf in files.items():
         read = len(tf.frame)
         placed = int(keep[key].sum())
         summary.counts[tf.table.name_zh] = (read, placed, read - placed)
+        summary.notes += [f"{tf.path.name}: {p.problem}（{p.suggestion}）" for p in tf.header_problems
+                          if p.kind in ("unknown", "duplicate")]
+        missing = [p.header for p in tf.header_problems if p.kind == "missing_optional"]
+        if missing:
+            summary.notes.append(f"{tf.path.name}: 没有这些可选列，相关检查已跳过 / optional columns missing: "
+                                 f"{'、'.join(missing)}")
     summary.flags = artifact["households"]["flag"].value_counts().to_dict()
+    summary.problems = _problem_counts(artifact["quality"])
     if changes is not None:
         summary.notes.append(f"与上次构建相比 / since last build: {changes}")
     summary.seconds = time.perf_counter() - started
     summary.stage_seconds = stage_seconds
     return summary
+
+
+def _problem_counts(quality: pd.DataFrame) -> dict[str, int]:
+    return {"error": int((quality["severity"] == "error").sum()), "warning": int((quality["severity"] == "warning")
+                                                                                  .sum())}

@@ -13,7 +13,7 @@ from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 __all__ = ["render_data_dictionary"]
 
 _TYPE = {"text": "文本", "date": "日期", "datetime": "日期时间", "int": "整数", "float": "数字", "bool": "是/否",
-         "enum": "选项"}
+         "enum": "选项", "phone": "电话"}
 
 _INTRO = """# 数据字典 / Data dictionary — `geodata/`
 
@@ -30,15 +30,25 @@ made up.
 ## 如何使用自己的数据 / Bring your own data
 1. Put your tables in one folder, named by the Chinese table name or the English key
    (`房屋住户表.xlsx` or `households.xlsx`; `.xlsx`, `.xls` or `.csv` in UTF-8 or GB18030/GBK).
-   A title row above the header is fine; headers may be Chinese or English.
+   One file per table: two files for one table (`房屋住户表.xlsx` and `households.csv`) is an error.
+   A title row above the header is fine. Headers may be the standard Chinese header, one of the other
+   headers listed below (身份证号码, 手机号, 户号, 出生年月 …) or the English key; spaces, `*` and
+   `(必填)` are ignored. An unknown header is reported with the closest known one; a missing required
+   column stops the build and says which.
 2. Put the three layers beside them: `grids`, `compounds`, `buildings` as GeoJSON, Shapefile or
    layers of one GeoPackage, with a CRS (files named `*.gcj02.geojson` are converted from GCJ-02).
-3. Optionally a `community.json` with `{"reference_date": "YYYY-MM-DD"}`: ages and overdue visits are
-   computed at that date (default: today).
-4. `python -m pipelines build --input YOUR_FOLDER` writes `build/community.gpkg`; every row that
-   could not be used is in its `quality` layer with file, Excel row, column, value and what to fix.
+   Longitude/latitude without a CRS is read as WGS-84 (with a note); metres without a CRS, swapped
+   longitude and latitude, or a layer outside China stop the build with an explanation.
+3. Optionally a `community.json`, e.g. `{"reference_date": "2026-11-28", "community": "广生泉社区"}`:
+   `reference_date` is the date ages and overdue visits are computed at (default: today);
+   `community` is the community's name, shown in the dashboard's title.
+4. `python -m pipelines build --input YOUR_FOLDER` writes `build/community.gpkg` (`--out` for another
+   path, `--rules` for your own copy of the colour rules); every row that could not be used is in its
+   `quality` layer with file, row (Excel row, CSV line or feature number), column, value and what to fix.
+   If the folder cannot be used at all, nothing is written and the message lists every problem at once.
 
-Required: 居民信息表, 房屋住户表 and the three layers. The other tables are optional.
+Required: 居民信息表, 房屋住户表 and the three layers. The other tables are optional: a missing
+table is an empty layer with all its columns.
 PII = personal data: masked by default in the dashboard and never shown in meeting mode.
 """
 
@@ -49,11 +59,12 @@ def _table_section(table: Table) -> str:
     lines = [f"### {table.name_zh} — {table.name_en} (`{table.key}`)", "",
              f"File: {files}. {'Required.' if table.required else 'Optional.'} "
              f"{('Key: `' + table.primary_key + '`.') if table.primary_key else ''} {table.description}".rstrip(),
-             "", "| 表头 header | key | 类型 type | 必填 required | 允许值 allowed | PII | 说明 note |",
-             "|---|---|---|---|---|---|---|"]
+             "", "| 表头 header | 也可写作 also accepted | key | 类型 type | 必填 required | 允许值 allowed | PII | "
+             "说明 note |", "|---|---|---|---|---|---|---|---|"]
     for col in table.columns:
-        lines.append(f"| {col.header} | `{col.key}` | {_TYPE[col.type]} | {'是' if col.required else ''} | "
-                     f"{'、'.join(col.allowed)} | {'PII' if col.pii else ''} | {col.note} |")
+        lines.append(f"| {col.header} | {'、'.join(col.aliases)} | `{col.key}` | {_TYPE[col.type]} | "
+                     f"{'是' if col.required else ''} | {'、'.join(col.allowed)} | {'PII' if col.pii else ''} | "
+                     f"{col.note} |")
     return "\n".join(lines) + "\n"
 
 

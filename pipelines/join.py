@@ -9,32 +9,48 @@ closest candidates.  Addresses are parsed once per distinct string.
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipelines.address import clean_number, compound_key, parse_address
+from pipelines.address import chinese_to_int, clean_number, compound_key, parse_address
 
-__all__ = ["map_unique", "CompoundIndex", "place_households", "buildings_to_grids", "points_to_areas"]
+__all__ = ["map_unique", "CompoundIndex", "GridIndex", "place_households", "buildings_to_grids", "points_to_areas"]
 
 
 class CompoundIndex:
-    """Finds a compound id from any written form of its name or aliases."""
+    """Finds a compound id from any written form of its name or aliases.
+
+    Exact names and aliases match first; then a name without its 小区/花园/苑 suffix
+    (岱宗 → 岱宗花园).  A suffix-tolerant key shared by two compounds (岱宗花园 and
+    岱宗小区) matches neither: the office must say which.
+    """
 
     def __init__(self, compounds: pd.DataFrame) -> None:
         variants: dict[str, str] = {}
+        keyed: dict[str, set[str]] = {}
+        self.names: dict[str, str] = {}
+        self.exact: set[str] = set()
         self.display: list[str] = []
         for cid, name, aliases in zip(compounds["compound_id"], compounds["name"], compounds["aliases"],
                                       strict=True):
             names = [name] + [a.strip() for a in str(aliases or "").split(";") if a.strip()]
             self.display.append(name)
+            self.names[cid] = name
             for n in names:
                 variants[n] = cid
+                self.exact.add(n)
                 key = compound_key(n)
                 if len(key) >= 2:
-                    variants.setdefault(key, cid)
+                    keyed.setdefault(key, set()).add(cid)
+        self.ambiguous = {k: sorted(self.names[c] for c in ids) for k, ids in keyed.items() if len(ids) > 1}
+        for key, ids in keyed.items():
+            if key not in self.ambiguous:
+                variants.setdefault(key, next(iter(ids)))
         # longest first, so 市委宿舍 wins over 市委
         self.variants = dict(sorted(variants.items(), key=lambda kv: -len(kv[0])))
 
@@ -54,19 +70,71 @@ class CompoundIndex:
             exact = self.variants.get(parsed) or self.variants.get(compound_key(parsed))
             if exact:
                 return exact
+        if compound_key(parsed or text) in self.ambiguous:
+            return None
         for variant, cid in self.variants.items():
             if variant in text:
                 return cid
         return None
 
+    def near_miss(self, text: str) -> str:
+        """The compound name ``text`` was taken as, when it was written differently (岱宗花苑 → 岱宗花园); else "".
+
+        A known name or alias, or a bare name without suffix (岱宗 for 岱宗花园), is not a near miss.
+        """
+        cid = self.find(text)
+        if cid is None or text in self.exact:
+            return ""
+        written = parse_address(text).compound or text
+        if written in self.exact or compound_key(written) == written:
+            return ""
+        return self.names[cid]
+
     def suggest(self, text: str) -> str:
         """Closest compound names to an unmatched one, for the quality report."""
         parsed = parse_address(text).compound or text
+        if compound_key(parsed) in self.ambiguous:
+            both = "、".join(self.ambiguous[compound_key(parsed)])
+            return f"名称不明确，可能是：{both}；请写全称 / ambiguous: {both}; write the full name"
         chars = set(compound_key(parsed))
         # only names sharing two characters can be close: keeps this fast with thousands of compounds
         pool = [n for n in self.display if len(chars & set(n)) >= min(2, len(chars))]
         close = difflib.get_close_matches(parsed, pool, n=3, cutoff=0.4)
-        return ("最接近的小区 / closest: " + "、".join(close)) if close else "请核对小区名称或在小区图层中添加别名"
+        if close:
+            return f"最接近的小区：{'、'.join(close)} / closest: {', '.join(close)}"
+        return "请核对小区名称，或在小区图层中添加别名 / check the name or add it as an alias in the compounds layer"
+
+
+def grid_key(text: str) -> str:
+    """Key to compare grid references: 第三网格, 第3网格, 3网格 and 网格3 all give "3"; WG03 gives "WG3"."""
+    key = unicodedata.normalize("NFKC", str(text or "")).replace(" ", "").upper()
+    key = re.sub(r"^第|网格|社区|片区", "", key)
+    key = re.sub(r"[零〇一二两三四五六七八九十百]+", lambda m: str(chinese_to_int(m.group()) or m.group()), key)
+    return re.sub(r"(?<!\d)0+(?=\d)", "", key)
+
+
+class GridIndex:
+    """Finds a grid id from its code or its name as offices write them (WG03, 第三网格, 第3网格, 3网格)."""
+
+    def __init__(self, grids: pd.DataFrame) -> None:
+        self.lookup: dict[str, str] = {}
+        self.names = dict(zip(grids["grid_id"], grids["name"], strict=True))
+        keys: dict[str, set[str]] = {}
+        for gid, name in self.names.items():
+            for written in (gid, name):
+                self.lookup[str(written)] = gid
+                keys.setdefault(grid_key(written), set()).add(gid)
+        for key, ids in keys.items():
+            if len(ids) == 1 and key:
+                self.lookup.setdefault(key, next(iter(ids)))
+
+    def find(self, text: str) -> str | None:
+        """Grid id for ``text``, or None."""
+        return self.lookup.get(text) or self.lookup.get(grid_key(text))
+
+    def resolve(self, values: pd.Series) -> pd.Series:
+        """Grid id of every value (None where unknown)."""
+        return map_unique(values.fillna(""), self.find)
 
 
 def map_unique(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
@@ -109,8 +177,10 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     need = explicit.isna()  # rows with a valid 楼栋编码 need no compound
     compound_id = pd.Series(None, index=households.index, dtype=object)
     compound_id[need] = map_unique(first[need], compounds.find)
+    from_first = compound_id.notna()
     missing = need & compound_id.isna()
     compound_id[missing] = map_unique(compound_text[missing], compounds.find)
+    written = first.where(from_first, compound_text)
     number = map_unique(households["building_number"], clean_number).where(households["building_number"] != "")
     number = number.fillna(p["building"])
     by_columns = _building_key(compound_id, number).map(by_key)
@@ -123,11 +193,14 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     out["problem"] = ""
     out["suggestion"] = ""
     no_compound = unplaced & compound_id.isna()
+    out["near_miss"] = ""
+    placed_by_name = out["building_id"].notna() & compound_id.notna()
+    out.loc[placed_by_name, "near_miss"] = map_unique(written[placed_by_name], compounds.near_miss)
     out.loc[no_compound, "problem"] = "小区名称无法匹配 / unknown compound"
     out.loc[no_compound, "suggestion"] = compound_text[no_compound].map(compounds.suggest)
     no_building = unplaced & compound_id.notna()
     out.loc[no_building, "problem"] = "该小区中没有这个楼号 / no such building in the compound"
-    out.loc[no_building, "suggestion"] = "核对楼号，或在楼栋图层中补充该楼"
+    out.loc[no_building, "suggestion"] = "核对楼号，或在楼栋图层中补充该楼 / check the number or add the building"
     return out
 
 

@@ -15,7 +15,46 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-__all__ = ["write_artifact", "read_meta", "change_log"]
+__all__ = ["ARTIFACT_LAYERS", "ArtifactError", "check_artifact", "write_artifact", "read_meta", "change_log"]
+
+#: Layers every artifact has (empty ones keep their columns).
+ARTIFACT_LAYERS = ("grids", "compounds", "buildings", "households", "residents", "elderly", "special_groups",
+                   "needs", "party_volunteers", "hazards", "reports", "facilities", "grid_work", "quality", "changes",
+                   "meta")
+
+
+class ArtifactError(RuntimeError):
+    """The artifact cannot be used: missing, damaged, truncated or from an older version."""
+
+
+def _rebuild_hint(path: Path) -> str:
+    return (f"请重新构建：python -m pipelines build --input 你的数据文件夹 --out {path}"
+            f"（示例社区：make run 会自动构建） / rebuild it with python -m pipelines build")
+
+
+def check_artifact(path: Path) -> None:
+    """Raise :class:`ArtifactError` naming ``path`` and how to rebuild it unless it is a usable artifact."""
+    if not path.exists():
+        msg = f"数据包不存在：{path}。{_rebuild_hint(path)}"
+        raise ArtifactError(msg)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        if head != b"SQLite format 3\x00":
+            msg = f"{path} 不是 GeoPackage 数据包（文件头不对，可能被截断或覆盖）。{_rebuild_hint(path)}"
+            raise ArtifactError(msg)
+        names = {name for name, _ in pyogrio.list_layers(path)}
+        missing = [n for n in ARTIFACT_LAYERS if n not in names]
+        if missing:
+            msg = f"数据包 {path} 缺少图层 {', '.join(missing)}（可能由旧版本生成或写入中断）。{_rebuild_hint(path)}"
+            raise ArtifactError(msg)
+        pyogrio.read_info(path, layer="households")
+        read_meta(path)
+    except ArtifactError:
+        raise
+    except Exception as exc:  # pyogrio/sqlite: "database disk image is malformed", "file is not a database" …
+        msg = f"数据包 {path} 已损坏，无法读取（{exc}）。{_rebuild_hint(path)}"
+        raise ArtifactError(msg) from exc
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +96,7 @@ def change_log(previous: Path, households: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: date,
-                   input_dir: Path, community: str = "") -> str | None:
+                   input_dir: Path, community: str = "", rules: Path | None = None) -> str | None:
     """Write every layer to ``path`` atomically; return a one-line change summary."""
     path.parent.mkdir(parents=True, exist_ok=True)
     changes = change_log(path, layers["households"])
@@ -66,12 +105,14 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
     if had_previous:
         try:
             previous_built_at = read_meta(path).get("built_at", "")
-        except Exception:  # an old artifact without meta: the change log still stands
+        except ArtifactError:  # an old artifact without meta: the change log still stands
             previous_built_at = ""
+    # input and rules as absolute paths: `make run` rebuilds from the folder an artifact came from, never the demo
     meta = pd.DataFrame({"key": ["reference_date", "built_at", "input", "previous_build", "previous_built_at",
-                                 "community"],
+                                 "community", "rules"],
                          "value": [reference.isoformat(), datetime.now().isoformat(timespec="seconds"),
-                                   str(input_dir), str(had_previous), previous_built_at, community]})
+                                   str(input_dir.resolve()), str(had_previous), previous_built_at, community,
+                                   str(rules.resolve()) if rules else ""]})
     fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=".community-")
     os.close(fd)
     os.unlink(tmp_name)
@@ -94,6 +135,16 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
 
 
 def read_meta(path: Path) -> dict[str, str]:
-    """The artifact's meta layer as a dict (reference date, build time …)."""
-    meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
-    return dict(zip(meta["key"], meta["value"], strict=True))
+    """The artifact's meta layer as a dict (reference date, build time, input folder …).
+
+    Raises
+    ------
+    ArtifactError
+        The file is missing or cannot be read as an artifact.
+    """
+    try:
+        meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
+    except Exception as exc:
+        msg = f"数据包 {path} 无法读取（{exc}）"
+        raise ArtifactError(msg) from exc
+    return dict(zip(meta["key"], meta["value"].fillna(""), strict=True))

@@ -10,19 +10,24 @@ may be Chinese or English; unknown columns are kept and noted.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.schema import Table, all_tables, header_key
+from pipelines.schema import Table, header_key
 
-__all__ = ["ReadError", "TableFile", "find_table_file", "read_table", "normalise_text"]
+__all__ = ["HeaderProblem", "ReadError", "TableFile", "closest_header", "find_table_file", "find_table_files",
+           "read_table",
+           "normalise_text"]
 
 TABLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -32,15 +37,40 @@ class ReadError(ValueError):
     """A table file that cannot be read at all (a fatal problem for the build)."""
 
 
+RowKind = Literal["excel", "csv", "feature"]
+
+
+@dataclass(frozen=True)
+class HeaderProblem:
+    """A problem with a file's header row: an unknown, doubled or missing column."""
+
+    kind: Literal["unknown", "duplicate", "missing_optional", "missing_required"]
+    header: str         # the header as written (or the expected header, for a missing column)
+    problem: str        # "中文 / English"
+    suggestion: str     # "中文 / English"
+
+
 @dataclass
 class TableFile:
-    """One table as read: English-keyed text columns plus where each row came from."""
+    """One table as read: English-keyed text columns plus where each row came from.
+
+    ``frame["_row"]`` is the Excel row (or CSV line) of each data row, as the
+    office sees it in its spreadsheet program; ``row_kind`` says which.
+    """
 
     table: Table
     path: Path
     frame: pd.DataFrame
     first_row: int                      # Excel row number of the first data row
     extra_columns: list[str] = field(default_factory=list)
+    row_kind: RowKind = "excel"
+    header_row: int = 1                 # Excel row / CSV line of the header
+    header_problems: list[HeaderProblem] = field(default_factory=list)
+
+    @property
+    def missing_required(self) -> list[HeaderProblem]:
+        """Required columns the file does not have (fatal for the build)."""
+        return [p for p in self.header_problems if p.kind == "missing_required"]
 
 
 def normalise_text(value: object) -> str:
@@ -81,52 +111,122 @@ def normalise_column(values: pd.Series) -> pd.Series:
     return pd.Series(distinct[codes], index=values.index, dtype=object)
 
 
+def find_table_files(folder: Path, table: Table) -> list[Path]:
+    """Every file in ``folder`` that holds ``table``, by English key or Chinese name (any case of suffix).
+
+    More than one is an error for the build: it cannot know which is current.
+    """
+    stems = {table.key.lower(), table.name_zh}
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
+                  and (p.stem in stems or p.stem.lower() in stems) and not p.name.startswith(("~$", ".")))
+
+
 def find_table_file(folder: Path, table: Table) -> Path | None:
-    """The file for ``table`` in ``folder``, by English key or Chinese name."""
-    for stem in (table.key, table.name_zh):
-        for suffix in TABLE_SUFFIXES:
-            candidate = folder / f"{stem}{suffix}"
-            if candidate.exists():
-                return candidate
-    return None
+    """The (first) file for ``table`` in ``folder``, or None."""
+    found = find_table_files(folder, table)
+    return found[0] if found else None
+
+
+_RESAVE = "请用 Excel 或 WPS 打开后另存为 .xlsx（或 CSV UTF-8）再放入 / re-save it from Excel or WPS as .xlsx"
+_MOJIBAKE_SHARE = 0.3  # share of non-ASCII characters outside GB2312 above which GB18030 decoding is taken as wrong
+
+
+def _looks_garbled(text: str) -> bool:
+    """True when GB18030-decoded text is most likely another encoding (Shift-JIS, Big5 …).
+
+    Real Chinese office text is almost all GB2312 characters (rare name characters are a few per
+    cent); another encoding read as GB18030 gives mostly rare characters and private-use code points.
+    """
+    counts = Counter(c for c in text[:200_000] if ord(c) > 127)
+    total = sum(counts.values())
+    if total < 10:
+        return False
+    outside = 0
+    for char, n in counts.items():
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            outside += n
+    return outside / total > _MOJIBAKE_SHARE
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    for encoding in _ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    msg = f"{path.name}: 无法识别文件编码（支持 UTF-8、GB18030/GBK）/ cannot decode (UTF-8 or GB18030 expected)"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tab-separated
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not _looks_garbled(text):
+        return text
+    msg = (f"{path.name}: 文件编码无法识别：不是 UTF-8 或 GBK/GB18030（可能是 Shift-JIS、Big5 等），读出来会是乱码。"
+           f"{_RESAVE} / cannot decode: not UTF-8 or GBK/GB18030")
+    raise ReadError(msg)
+
+
+def _sniff_format(raw: bytes, path: Path) -> None:
+    """Refuse a file whose content is not what its extension says (HTML or text saved as .xls/.xlsx)."""
+    suffix = path.suffix.lower()
+    head = raw[:512].lstrip()
+    if suffix == ".xlsx" and head.startswith(b"PK"):
+        return
+    if suffix == ".xls" and head.startswith((b"\xd0\xcf\x11\xe0", b"PK")):
+        return
+    if not head:
+        kind = "空文件 / an empty file"
+    elif head[:1] == b"<":
+        kind = "网页（HTML/XML）/ a web page (HTML/XML)"
+    elif head.startswith(b"%PDF"):
+        kind = "PDF"
+    else:
+        kind = "文本 / text"
+    msg = f"{path.name}: 扩展名是 {suffix}，内容却是{kind.split(' / ')[0]}，不是 Excel 文件。{_RESAVE} " \
+          f"(the content is {kind.split(' / ')[-1]}, not an Excel workbook)"
     raise ReadError(msg)
 
 
 def _raw_grid(path: Path) -> pd.DataFrame:
     """All cells of the file's first sheet, as strings, no header."""
     suffix = path.suffix.lower()
+    raw = path.read_bytes()
+    if suffix != ".csv":
+        _sniff_format(raw, path)
     try:
         if suffix == ".csv":
-            text = _decode(path.read_bytes(), path)
-            fast = _arrow_csv(text)
+            text = _decode(raw, path)
+            delimiter = _delimiter(text)
+            fast = _arrow_csv(text, delimiter)
             if fast is not None:
                 return fast
             return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                               skip_blank_lines=False)
-        return pd.read_excel(path, header=None, dtype=str, engine="calamine")
+                               skip_blank_lines=False, sep=delimiter)
+        return pd.read_excel(io.BytesIO(raw), header=None, dtype=str, engine="calamine")
     except ReadError:
         raise
     except Exception as exc:  # a broken file: tell the user which one and why
-        msg = f"{path.name}: 文件无法读取 / unreadable file ({type(exc).__name__}: {exc})"
+        msg = f"{path.name}: 文件无法读取，可能已损坏。{_RESAVE} / unreadable file ({type(exc).__name__}: {exc})"
         raise ReadError(msg) from exc
 
 
-def _arrow_csv(text: str) -> pd.DataFrame | None:
+def _delimiter(text: str) -> str:
+    """The CSV field separator: comma, or tab (Excel's Unicode text), or semicolon."""
+    first = text[:2000].split("\n", 1)[0]
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ","
+
+
+def _arrow_csv(text: str, delimiter: str = ",") -> pd.DataFrame | None:
     """Read CSV text with pyarrow (all columns as strings), or None to fall back to pandas.
 
     pyarrow is several times faster on large files but needs every row to
     have the same number of fields; a CSV with a short title row falls back.
     """
-    first = next(csv.reader(io.StringIO(text[:10_000])), None)
+    first = next(csv.reader(io.StringIO(text[:10_000]), delimiter=delimiter), None)
     if not first:
         return None
     types = {f"f{i}": pa.string() for i in range(len(first))}
@@ -134,7 +234,7 @@ def _arrow_csv(text: str) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
@@ -152,14 +252,80 @@ def _header_row(grid: pd.DataFrame, table: Table) -> int:
         if hits > best_hits:
             best, best_hits = i, hits
     if best_hits <= 0:
-        msg = (f"找不到表头：应含 {', '.join(c.header for c in table.columns[:4])} 等列 / "
-               f"no header row with the expected columns")
+        msg = (f"找不到表头：前10行中没有 {', '.join(c.header for c in table.columns[:4])} 等列名。"
+               f"请确认这是{table.name_zh}，且表头在前10行内 / no header row with the expected columns")
         raise ReadError(msg)
     return best
 
 
+def closest_header(header: str, table: Table, *, cutoff: float = 0.5) -> str | None:
+    """The known header (Chinese or alias, shown as the standard header) closest to ``header``."""
+    choices = {h: c.header for c in table.columns for h in (c.header, *c.aliases)}
+    found = difflib.get_close_matches(header, list(choices), n=1, cutoff=cutoff)
+    return choices[found[0]] if found else None
+
+
+def _map_headers(headers: list[str], table: Table) -> tuple[dict[int, str], list[HeaderProblem], list[str]]:
+    """Column position → key, problems with the header row, and the unknown headers as written."""
+    mapping = table.header_map()
+    positions: dict[int, str] = {}
+    taken: dict[str, str] = {}
+    problems: list[HeaderProblem] = []
+    unknown: list[str] = []
+    for pos, header in enumerate(headers):
+        key = mapping.get(header_key(header)) if header else None
+        if key is None:
+            if header:
+                unknown.append(header)
+            continue
+        if key in taken:
+            standard = table.column(key).header
+            problems.append(HeaderProblem(
+                "duplicate", header, f"列「{header}」与「{taken[key]}」都是{standard}，只读取了第一列 / "
+                f"column {header} repeats {taken[key]}: only the first is read",
+                "删除或改名多余的一列 / remove or rename the extra column"))
+            continue
+        taken[key] = header
+        positions[pos] = key
+    for header in unknown:
+        closest = closest_header(header, table)
+        hint = (f"最接近的标准列名：{closest}；如是同一列，请把表头改为「{closest}」 / closest known header: {closest}"
+                if closest else "本表没有这一列，已保留在原文件中但不导入 / not a column of this table")
+        problems.append(HeaderProblem("unknown", header, f"未识别的列「{header}」，未导入 / unknown column {header}, "
+                                      "not imported", hint))
+    for col in table.columns:
+        if col.key in taken.keys():
+            continue
+        near = difflib.get_close_matches(col.header, unknown, n=1, cutoff=0.3) or \
+            difflib.get_close_matches(col.label_en.lower(), [u.lower() for u in unknown], n=1, cutoff=0.6)
+        if col.required:
+            if near:
+                hint = (f"表中「{near[0]}」最接近，如是同一列请把表头改为「{col.header}」 / the closest header in the "
+                        f"file is {near[0]}: rename it to {col.header}")
+            elif unknown:
+                listed = "、".join(unknown[:8])
+                hint = (f"表中未识别的列有：{listed}；如其中一列就是{col.header}，请把它的表头改为「{col.header}」，"
+                        f"否则请添加这一列 / unknown headers in the file: {listed}; rename the one that is "
+                        f"{col.header}")
+            else:
+                hint = f"请添加「{col.header}」列 / add the column {col.header}"
+            problems.append(HeaderProblem("missing_required", col.header,
+                                          f"缺少必填列「{col.header}」 / required column {col.header} missing", hint))
+        else:
+            problems.append(HeaderProblem(
+                "missing_optional", col.header, f"没有「{col.header}」列，相关检查已跳过 / optional column "
+                f"{col.header} ({col.label_en}) missing: its checks are skipped",
+                (f"如「{near[0]}」就是这一列，请把表头改为「{col.header}」 / if {near[0]} is this column, rename it"
+                 if near else "如有这项数据，请添加此列 / add it if you keep this data")))
+    return positions, problems, unknown
+
+
 def read_table(path: Path, table: Table) -> TableFile:
     """Read ``path`` as ``table``: find the header, map headers to keys, normalise cells.
+
+    Headers are matched by :meth:`Table.header_map` (standard header, aliases, English key);
+    unknown, doubled and missing columns are listed in ``header_problems`` (a missing
+    required column is fatal for the build, which reports every file's problems at once).
 
     Raises
     ------
@@ -174,17 +340,10 @@ def read_table(path: Path, table: Table) -> TableFile:
     headers = [normalise_text(v) for v in grid.iloc[header_at].tolist()]
     body = grid.iloc[header_at + 1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
-    mapping = table.header_map()
+    positions, problems, extra = _map_headers(headers, table)
     frame = pd.DataFrame(index=body.index)
-    extra = []
-    for pos, header in enumerate(headers):
-        key = mapping.get(header_key(header))
-        if key is None:
-            if header:
-                extra.append(header)
-            continue
-        if key not in frame:
-            frame[key] = normalise_column(body[pos])
+    for pos, key in positions.items():
+        frame[key] = normalise_column(body[pos])
     for key in table.keys:
         if key not in frame:
             frame[key] = ""
@@ -195,14 +354,8 @@ def read_table(path: Path, table: Table) -> TableFile:
     result = frame[keep].copy()
     result.index = pd.RangeIndex(len(result))
     rows = pd.Series(range(first_row, first_row + len(frame)))[keep.to_numpy()].to_numpy()
-    tf = TableFile(table, path, result, first_row, extra)
+    kind: RowKind = "csv" if path.suffix.lower() == ".csv" else "excel"
+    tf = TableFile(table, path, result, first_row, extra, row_kind=kind, header_row=header_at + 1,
+                   header_problems=problems)
     tf.frame["_row"] = rows
     return tf
-
-
-def table_for_file(path: Path) -> Table | None:
-    """Which table a file holds, from its name (English key or Chinese name)."""
-    for table in all_tables().values():
-        if path.stem in (table.key, table.name_zh):
-            return table
-    return None

@@ -26,7 +26,7 @@ __all__ = [
     "lookup_table",
 ]
 
-ColumnType = Literal["text", "date", "datetime", "int", "float", "bool", "enum"]
+ColumnType = Literal["text", "date", "datetime", "int", "float", "bool", "enum", "phone"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Column:
     note: str = ""
     future_ok: bool = False  # a deadline may lie after the reference date
     aliases: tuple[str, ...] = ()  # other headers offices use for this column (身份证号码, 手机号 …)
+    synonyms: tuple[tuple[str, str], ...] = ()  # (written, allowed value) pairs accepted for an enum: 男性 → 男
     en: str = ""  # English label for ?lang=en (the key is an identifier, not a label)
 
     @property
@@ -125,11 +126,11 @@ RESIDENTS = Table(
     (
         _C("person_id", "人员编号", required=True, aliases=("居民编号", "人员代码", "人员ID"), en="Person ID"),
         _C("name", "姓名", required=True, pii=True, aliases=("居民姓名",), en="Name"),
-        _C("sex", "性别", "enum", True, ("男", "女"), en="Sex"),
+        _C("sex", "性别", "enum", True, ("男", "女"), en="Sex", synonyms=(("男性", "男"), ("女性", "女"))),
         _C("birth_date", "出生日期", "date", True, aliases=("出生年月", "出生年月日", "生日"), en="Date of birth"),
         _C("id_number", "身份证号", pii=True, note="18位，GB 11643 校验位，与出生日期、性别一致",
            aliases=("身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码"), en="ID number"),
-        _C("phone", "联系电话", pii=True, note="手机或座机",
+        _C("phone", "联系电话", "phone", pii=True, note="手机或座机；+86、空格和横线会被规范化",
            aliases=("电话", "手机", "手机号", "手机号码", "联系方式", "电话号码"), en="Phone"),
         _C("household_id", "户编号", required=True, note="→ 房屋住户表", aliases=("户号", "所属户编号"),
            en="Household ID"),
@@ -138,7 +139,7 @@ RESIDENTS = Table(
         _C("residence_type", "户籍类型", "enum", allowed=("户籍", "流动", "寄住"), aliases=("人口类型", "户籍性质"),
            en="Residence type"),
         _C("political_status", "政治面貌", "enum", allowed=("中共党员", "预备党员", "群众", "其他"),
-           en="Political status"),
+           en="Political status", synonyms=(("党员", "中共党员"), ("中共预备党员", "预备党员"))),
     ),
     primary_key="person_id", required=True, description="表1 一人一行",
 )
@@ -172,7 +173,7 @@ ELDERLY = Table(
         _C("dementia", "失智", "bool", aliases=("是否失智",), en="Dementia"),
         _C("chronic_conditions", "慢性病", pii=True, aliases=("慢性病情况", "患病情况"), en="Chronic conditions"),
         _C("emergency_contact", "紧急联系人", pii=True, en="Emergency contact"),
-        _C("emergency_phone", "紧急联系电话", pii=True, aliases=("紧急联系人电话",), en="Emergency phone"),
+        _C("emergency_phone", "紧急联系电话", "phone", pii=True, aliases=("紧急联系人电话",), en="Emergency phone"),
         _C("family_doctor", "签约家庭医生", "bool", aliases=("家庭医生签约", "是否签约家庭医生"), en="Family doctor"),
         _C("last_visit", "最近走访日期", "date", aliases=_VISIT_ALIASES, en="Last visit"),
     ),
@@ -268,7 +269,7 @@ RESOURCES = Table(
         _C("lon", "经度", "float", aliases=("longitude", "lng"), en="Longitude"),
         _C("lat", "纬度", "float", aliases=("latitude",), en="Latitude"),
         _C("contact", "联系人", en="Contact"),
-        _C("phone", "联系电话", aliases=("电话", "手机", "联系方式"), en="Phone"),
+        _C("phone", "联系电话", "phone", aliases=("电话", "手机", "联系方式"), en="Phone"),
         _C("services", "服务项目", aliases=("服务内容",), en="Services"),
     ),
     description="表9",

@@ -56,7 +56,7 @@ def render() -> None:
     meta = data.load_meta(str(path), version)
     if meeting:
         st.markdown(_MEETING_CSS, unsafe_allow_html=True)
-    st.title(t("app_title", lang) + (f" · {t('meeting', lang)}" if meeting else ""))
+    st.title(data.app_title(lang) + (f" · {t('meeting', lang)}" if meeting else ""))
     note = f"{t('reference_date', lang)}：{meta.get('reference_date', '')}"
     if meta.get("community"):
         note = f"**{meta['community']}** · {note}"

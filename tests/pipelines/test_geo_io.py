@@ -57,9 +57,10 @@ def test_gcj02_file_is_converted(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
-def test_missing_crs_is_fatal(tmp_path: Path) -> None:
-    _grids(crs=None).rename(columns={"网格编号": "grid_id", "网格名称": "name"}).to_file(tmp_path / "grids.shp")
-    with pytest.raises(GeoError, match="CRS"):
+def test_missing_crs_in_metres_is_fatal(tmp_path: Path) -> None:
+    projected = _grids().to_crs("EPSG:32650").set_crs(None, allow_override=True)
+    projected.rename(columns={"网格编号": "grid_id", "网格名称": "name"}).to_file(tmp_path / "grids.shp")
+    with pytest.raises(GeoError, match="坐标系"):
         read_layer(tmp_path / "grids.shp", None, GRIDS)
 
 
@@ -68,8 +69,10 @@ def test_invalid_polygon_is_repaired_and_reported(tmp_path: Path) -> None:
     frame = _grids()
     frame.loc[0, "geometry"] = bowtie
     frame.to_file(tmp_path / "grids.geojson")
-    out, notes = read_layer(tmp_path / "grids.geojson", None, GRIDS)
-    assert out.geometry.is_valid.all() and "G1" in notes[0]
+    read = read_layer(tmp_path / "grids.geojson", None, GRIDS)
+    assert read.frame.geometry.is_valid.all() and "G1" in read.notes[0]
+    assert read.frame.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    assert read.problems[0]["row"] == 1 and read.problems[0]["row_kind"] == "feature"
 
 
 def test_building_goes_to_grid_of_largest_overlap() -> None:

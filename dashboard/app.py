@@ -1,0 +1,21 @@
+"""The ASGI entry point (``streamlit run dashboard/app.py``): the dashboard script with our error handler.
+
+``streamlit_app.py`` stays the script (a router; AppTest runs it directly).
+Wrapping it in ``st.App`` lets an error in a fragment or a widget callback,
+which the router's own guard cannot catch, show our Chinese message too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from dashboard.errors import show_script_error  # noqa: E402
+
+app = st.App("streamlit_app.py", on_script_error=show_script_error)
