@@ -58,6 +58,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "q_table": ("表", "Table"),
     "q_file": ("文件", "File"),
     "q_row": ("Excel 行号", "Excel row"),
+    "q_row_kind": ("行类型", "Row kind"),
     "q_column": ("列", "Column"),
     "q_value": ("值", "Value"),
     "q_problem": ("问题", "Problem"),

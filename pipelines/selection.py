@@ -346,7 +346,7 @@ def table_rows(facts: CommunityFacts, selected: Selected, table_key: str, frame:
 
     Rows are tied to households directly (``household_id``) or through a person
     (``person_id``); hazards use their own mask; grid work follows the chosen
-    grids by name; facilities are kept (they belong to no household).
+    grids (by the grid id the build resolved from a code or a name); facilities are kept (they belong to no household).
     ``frame`` must be the artifact layer in its stored order.
     """
     n = len(frame)
@@ -369,9 +369,8 @@ def table_rows(facts: CommunityFacts, selected: Selected, table_key: str, frame:
         hh = np.where(person >= 0, facts.resident_household[np.maximum(person, 0)], -1)
         keep = (person >= 0) & selected.residents[np.maximum(person, 0)]
         return keep, np.where(hh >= 0, flag[np.maximum(hh, 0)], 0)
-    if table_key == "grid_work" and "grid" in frame.columns:
-        chosen = set(facts.grid_names[np.isin(facts.grid_ids, list(_chosen_grids(selected, facts)))])
-        return frame["grid"].isin(chosen).to_numpy(), np.zeros(n, dtype=np.int8)
+    if table_key == "grid_work" and "grid_id" in frame.columns:  # 网格 written as code or name, resolved at build
+        return frame["grid_id"].isin(_chosen_grids(selected, facts)).to_numpy(), np.zeros(n, dtype=np.int8)
     return np.ones(n, dtype=bool), np.zeros(n, dtype=np.int8)
 
 

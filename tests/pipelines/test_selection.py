@@ -111,3 +111,14 @@ def test_table_rows_follow_the_selection_and_export_is_masked(facts: sel.Communi
     written = {str(v) for row in rows for v in row if v is not None}
     assert phones and not phones & written
     assert any("****" in v for v in written)
+
+
+def test_grid_work_rows_with_grid_codes_or_names_all_appear(facts: sel.CommunityFacts, demo_artifact: Path) -> None:
+    """The demo writes 网格 as WG01 on some rows and 第一网格 on others: every row belongs to its grid."""
+    work = pyogrio.read_dataframe(demo_artifact, layer="grid_work", read_geometry=False)
+    assert work["grid"].str.startswith("WG").any() and work["grid"].str.startswith("第").any()
+    everything, _ = sel.table_rows(facts, sel.select(facts, sel.Selection()), "grid_work", work)
+    assert everything.sum() == len(work) == 2982
+    one, _ = sel.table_rows(facts, sel.select(facts, sel.Selection(grids=("WG01",))), "grid_work", work)
+    assert set(work.loc[one, "grid"]) == {"WG01", "第一网格"}
+    assert one.sum() == int(work["grid"].isin(["WG01", "第一网格"]).sum())

@@ -1,0 +1,118 @@
+"""Every page and mode with a community's own data: any subset of the tables, and what goes wrong.
+
+Generated communities (tests/community.py), not the demo; AppTest, no browser.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.build import run_build
+from pipelines.schema import TABLES
+from tests.community import OPTIONAL, REQUIRED, write_community
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
+SUBSETS = {"required": REQUIRED, **{key: (*REQUIRED, key) for key in OPTIONAL}, "all": (*REQUIRED, *OPTIONAL)}
+COLOUR_MODES = ("by_red", "by_worst", "by_old", "by_reports", "by_hazards", "hotspot")
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("own")
+    built = {}
+    for name, tables in SUBSETS.items():
+        out = root / f"{name}.gpkg"
+        run_build(write_community(root / name, tables), out, progress=False)
+        built[name] = out
+    return built
+
+
+def _app(path: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    monkeypatch.setenv("COMMUNITY_GPKG", str(path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def _no_error(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    assert not [e for e in at.error], f"{where}: {[e.value for e in at.error]}"
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+def test_every_page_and_mode_works_with_any_subset(subset: str, artifacts: dict[str, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = artifacts[subset]
+    for params in ({}, {"mode": "meeting"}, {"lang": "en"}):
+        at = _app(path, monkeypatch, **params)
+        at.run()
+        _no_error(at, f"map {params}")
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics.get("户数", metrics.get("Households")) == "20"
+        if not params:
+            for mode in COLOUR_MODES:
+                at.main.radio[0].set_value(mode).run()
+                _no_error(at, f"colour mode {mode}")
+    at = _app(path, monkeypatch)
+    at.switch_page("app_pages/tables.py")
+    at.run()
+    _no_error(at, "tables")
+    for key in TABLES:
+        at.main.radio(key="table_choice").set_value(key).run()
+        _no_error(at, f"table {key}")
+    at = _app(path, monkeypatch)
+    at.switch_page("app_pages/quality.py")
+    at.run()
+    _no_error(at, "quality")
+
+
+def test_required_tables_only_shows_zero_reports_and_the_community_name(artifacts: dict[str, Path],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(artifacts["required"], monkeypatch)
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["未办结诉求"] == "0" and metrics["未整改隐患"] == "0" and metrics["居民"] == "39"
+    assert at.title[0].value.startswith("测试社区")
+    at.main.checkbox(key="heat_layer").check().run()  # a heat layer with nothing to show is not an error
+    _no_error(at, "heat layer without reports")
+
+
+def test_an_unexpected_error_shows_a_chinese_message_not_streamlits_box(artifacts: dict[str, Path],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import data
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret detail 13800001111")
+
+    monkeypatch.setattr(data, "map_layers", broken)
+    at = _app(artifacts["all"], monkeypatch)
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "页面出错了" in message and "刷新" in message and "13800001111" not in message
+    assert "Streamlit Cloud" not in message
+
+
+def test_a_damaged_artifact_names_the_file_and_the_rebuild(artifacts: dict[str, Path], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    damaged = tmp_path / "damaged.gpkg"
+    shutil.copy(artifacts["all"], damaged)
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 3])
+    at = _app(damaged, monkeypatch)
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert str(damaged) in message and "python -m pipelines build" in message
+
+
+def test_community_gpkg_pointing_nowhere_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(tmp_path / "nowhere.gpkg", monkeypatch)
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "COMMUNITY_GPKG" in message and str(tmp_path / "nowhere.gpkg") in message
