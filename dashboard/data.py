@@ -132,12 +132,24 @@ def view(path: str, version: float, selection: sel.Selection) -> dict[str, objec
             "grids": grids}
 
 
+HEAT_CELL_DEG = (0.0005, 0.0006)  # about 55 m × 54 m at 36° N: a point never singles out a flat
+
+
 def _heat_points(facts: sel.CommunityFacts, chosen: sel.Selected) -> list[list[float]] | None:
-    """Report and hazard points of the selection for the heat layer; None when too many to send."""
+    """Report and hazard counts of the selection on a ~55 m grid, as [lat, lon, count]; None when too many.
+
+    Each point is moved to the centre of its cell and counted there: the heat layer shows where
+    reports gather, never which building (let alone which flat) one came from.
+    """
     if int(chosen.reports.sum() + chosen.hazards.sum()) > HEAT_LIMIT:
         return None
-    points = [facts.reports.loc[chosen.reports, ["lat", "lon"]], facts.hazards.loc[chosen.hazards, ["lat", "lon"]]]
-    return pd.concat(points).dropna().round(5).to_numpy().tolist()
+    points = pd.concat([facts.reports.loc[chosen.reports, ["lat", "lon"]],
+                        facts.hazards.loc[chosen.hazards, ["lat", "lon"]]]).dropna()
+    dlat, dlon = HEAT_CELL_DEG
+    cells = pd.DataFrame({"lat": (np.floor(points["lat"] / dlat) + 0.5) * dlat,
+                          "lon": (np.floor(points["lon"] / dlon) + 0.5) * dlon})
+    counted = cells.round(6).value_counts().reset_index()
+    return counted[["lat", "lon", "count"]].to_numpy(dtype=float).tolist()
 
 
 def _shift(geometry: gpd.GeoSeries, gcj02: bool) -> gpd.GeoSeries:
@@ -298,7 +310,7 @@ def _shift_points(points: list[list[float]], gcj02: bool) -> list[list[float]]:
         return points
     arr = np.asarray(points, float)
     lon, lat = wgs84_to_gcj02(arr[:, 1], arr[:, 0])
-    return np.column_stack([lat, lon]).round(5).tolist()
+    return np.column_stack([lat.round(6), lon.round(6), arr[:, 2]]).tolist()
 
 
 def _bounds(base: dict[str, object], selection: sel.Selection, buildings: set[str], grid_ids: set[str]) -> list:

@@ -124,6 +124,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "masked_note": ("姓名、电话、身份证号已脱敏，门牌号与备注等个人信息不显示。",
                     "Names, phones and ID numbers are masked; rooms and free text are withheld."),
     "table_missing": ("数据包中没有这张表。", "This table is not in the artifact."),
+    "meeting_too_few": ("所选范围少于 {n} 户：会议模式不显示数字，以免认出具体住户。",
+                        "Fewer than {n} households in this view: meeting mode shows no figures."),
+    "meeting_rounded": ("会议模式：数字按 5 取整，不足 5 显示为 <5。",
+                        "Meeting mode: figures rounded to 5; fewer than 5 shown as <5."),
     "grid_measure_note": ("会议模式按网格着色（{unit}），不显示单栋楼的数字。",
                           "Meeting mode colours grids ({unit}); no figures per building."),
 }

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 from tqdm import tqdm
 
 from pipelines import publish
 from pipelines.flags import DEFAULT_RULES, RulesError, load_rules
 from pipelines.geo import GeoError, find_layers, read_layer
 from pipelines.join import CompoundIndex, GridIndex, place_households
-from pipelines.readers import ReadError, TableFile, find_table_files, read_table
+from pipelines.readers import Limits, ReadError, TableFile, find_table_files, read_table
 from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 from pipelines.validate import Quality, check_reference, check_unique, validate_table
 
@@ -133,7 +134,7 @@ def _read_layers(folder: Path, problems: list[str]) -> tuple[dict[str, gpd.GeoDa
     return layers, notes, rows
 
 
-def _read_tables(folder: Path, problems: list[str]) -> dict[str, TableFile]:
+def _read_tables(folder: Path, problems: list[str], limits: Limits) -> dict[str, TableFile]:
     """Every table file that can be read; what is missing, doubled or unreadable goes to ``problems``."""
     found: dict[str, tuple[Path, Table]] = {}
     for key, table in {**TABLES, REPORTS.key: REPORTS}.items():
@@ -150,7 +151,7 @@ def _read_tables(folder: Path, problems: list[str]) -> dict[str, TableFile]:
         found[key] = (paths[0], table)
     # two files at a time: decoding, CSV parsing and the string kernels run in C without the GIL
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {key: pool.submit(read_table, path, table) for key, (path, table) in found.items()}
+        futures = {key: pool.submit(read_table, path, table, limits=limits) for key, (path, table) in found.items()}
         files = {}
         for key, future in futures.items():  # in table order, so reports and errors are deterministic
             try:
@@ -183,7 +184,7 @@ def _fail(folder: Path, problems: list[str]) -> BuildError:
 def _validate_all(files: dict[str, TableFile], quality: Quality, reference: date) -> dict[str, pd.Series]:
     keep = {}
     for key, tf in files.items():
-        quality.add_header_problems(tf)
+        quality.add_read_problems(tf)
         ok = validate_table(tf, quality, reference=reference)
         if tf.table.primary_key:
             ok = check_unique(tf, quality, tf.table.primary_key, ok)
@@ -252,26 +253,54 @@ def _load_rules(rules_path: Path) -> dict:
         raise BuildError(msg) from exc
 
 
-def _read_inputs(input_dir: Path) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, TableFile], list[str], list[dict]]:
+def _read_inputs(input_dir: Path, limits: Limits
+                 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, TableFile], list[str], list[dict]]:
     """Layers and tables, or one BuildError listing every problem with the folder at once."""
     _check_folder(input_dir)
     problems: list[str] = []
     layers, notes, layer_rows = _read_layers(input_dir, problems)
-    files = _read_tables(input_dir, problems)
+    files = _read_tables(input_dir, problems, limits)
     if problems:
         raise _fail(input_dir, problems)
     return layers, files, notes, layer_rows
 
 
-def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RULES,
-              progress: bool = True) -> BuildSummary:
+DROP_SHARE = 0.3  # fewer placed households than this share below the last build: not published without --force
+
+
+def _check_publishable(artifact: dict[str, pd.DataFrame], files: dict[str, TableFile], out_path: Path,
+                       force: bool) -> None:
+    """Refuse to replace a good artifact with one that lost its people (a broken export, the wrong file)."""
+    for key in ("households", "residents"):
+        if len(artifact[key]) == 0:
+            tf = files[key]
+            msg = (f"{tf.path.name}: 读入 {len(tf.frame)} 行，没有一行可用，未发布（已有的数据包保持不变）。"
+                   f"请查看上面的问题 / no usable row in {key}: nothing was published")
+            raise BuildError(msg)
+    if force or not out_path.exists():
+        return
+    try:
+        before = int(pyogrio.read_info(out_path, layer="households")["features"])
+    except Exception:  # an unreadable previous artifact has nothing to protect
+        return
+    now = len(artifact["households"])
+    if before and now < before * (1 - DROP_SHARE):
+        msg = (f"定位成功的住户从上次的 {before:,} 户降到 {now:,} 户（{now / before - 1:+.0%}），未发布，"
+               f"上次的数据包保持不变。请先查看数据质量；如确实如此，请加 --force 重新构建 / placed households "
+               f"dropped from {before:,} to {now:,}: not published without --force")
+        raise BuildError(msg)
+
+
+def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RULES, progress: bool = True,
+              limits: Limits | None = None, force: bool = False) -> BuildSummary:
     """Build the artifact from ``input_dir`` into ``out_path``; see the module docstring.
 
     Raises
     ------
     BuildError
         The folder, a required table or layer, a required column or the rules file is missing or
-        unusable; the message lists every such problem at once, and nothing is written.
+        unusable (the message lists every such problem at once), or the result has lost its
+        households (see :data:`DROP_SHARE`; ``force`` publishes anyway).  Nothing is written then.
     """
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
@@ -287,7 +316,7 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
             bar.set_postfix_str(name)
             bar.update(1)
 
-        layers, files, notes, layer_rows = _read_inputs(input_dir)
+        layers, files, notes, layer_rows = _read_inputs(input_dir, limits or Limits())
         step(STAGES[0] + "+" + STAGES[1])
         quality = Quality()
         quality.rows += [pd.DataFrame(layer_rows)] if layer_rows else []
@@ -299,6 +328,7 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
         from pipelines.assemble import assemble
 
         artifact = assemble(files, keep, placement, layers, quality, reference, rules)
+        _check_publishable(artifact, files, out_path, force)
         step(STAGES[4] + "+" + STAGES[5])
         changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir,
                                          community=community_name_of(input_dir), rules=rules_path)

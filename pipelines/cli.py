@@ -28,9 +28,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from pipelines.build import BuildError, run_build
+    from pipelines.readers import Limits
 
     try:
-        summary = run_build(Path(args.input), Path(args.out), rules_path=Path(args.rules), progress=not args.quiet)
+        summary = run_build(Path(args.input), Path(args.out), rules_path=Path(args.rules), progress=not args.quiet,
+                            limits=Limits(max_megabytes=args.max_file_mb, max_rows=args.max_rows), force=args.force)
     except BuildError as exc:
         sys.stderr.flush()
         print(f"\n构建失败 / build failed: {exc}", file=sys.stderr)
@@ -97,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
                                               if DEFAULT_RULES.is_relative_to(Path.cwd()) else DEFAULT_RULES),
                        help="红黄蓝三色规则文件（复制后修改）/ the colour rules (copy it and edit)")
     build.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
+    build.add_argument("--max-file-mb", type=int, default=1024,
+                       help="一个表格文件解压后的大小上限（MB）/ limit on one file's uncompressed size")
+    build.add_argument("--max-rows", type=int, default=2_000_000, help="一张表的行数上限 / limit on rows per table")
+    build.add_argument("--force", action="store_true",
+                       help="住户比上次少很多（>30%%）时仍然发布 / publish even when far fewer households are placed")
     build.set_defaults(func=_build)
     refresh = sub.add_parser(
         "refresh", formatter_class=formatter,

@@ -1,35 +1,55 @@
-"""Masking of personal data before anything reaches a browser (not CSS: the text itself).
+"""Masking of personal data before anything reaches a browser or an export (not CSS: the text itself).
 
-姓名 → 张*明, 电话 → 138****5678, 身份证号 → 3709**********0017 (never whole),
-free text (descriptions) → withheld.  Which columns are personal comes from
-the schema's PII marks.
+What each column becomes is declared in the schema (``Column.privacy``):
+
+* ``name`` 张小明 → 张*明 (residents, emergency contacts, grid workers, building leaders, facility contacts);
+* ``phone`` 13812345678 → 138****5678, landlines to the area code and the last two digits;
+  ``mobile``: the same for a mobile, while an organisation's landline stays (it is published anyway);
+* ``id`` 370902195711300031 → 37**************31: with the birth year shown beside it, the hidden
+  region, month, day and sequence leave thousands of candidates, where the old 3709…0031 next to a full
+  birth date left a single one (the check digit does the rest);
+* ``birth`` 1957-11-30 → 1957 (the year; the age is shown anyway);
+* ``address`` cut to building and unit: 广生泉小区3号楼2单元501 → 广生泉小区3号楼2单元（房号已隐藏）;
+* ``withhold`` free text people fill with names, numbers and illnesses (帮扶措施, 说明, 描述 …) is not shown;
+* every other text is shown with any phone number, ID number or room address inside it masked
+  (a compound written as a full address, ``A1-1-203`` in 楼号).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import pandas as pd
 
 from pipelines.address import parse_address
-from pipelines.schema import all_tables
+from pipelines.schema import Column, all_tables
 
-__all__ = ["mask_address", "mask_frame", "mask_name", "mask_phone", "mask_id", "mask_value", "pii_headers",
-           "mask_quality", "SMALL_COUNT", "suppress_small_counts"]
+__all__ = ["MIN_GROUP", "ROUND_TO", "WITHHELD", "column_masker", "mask_address", "mask_birth", "mask_frame",
+           "mask_id", "mask_mobile", "mask_name", "mask_phone", "mask_quality", "meeting_count", "scrub_text"]
+
+WITHHELD = "（个人信息，已隐藏）"
+_ROOM_HIDDEN = "（房号已隐藏）"
+_SEPARATORS = re.compile(r"([、,，;；/ ]+)")
 
 
 def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明; several names (张三、李四) each."""
     if not name:
         return ""
+    parts = _SEPARATORS.split(name)
+    if len(parts) > 1:
+        return "".join(p if _SEPARATORS.fullmatch(p) else mask_name(p) for p in parts)
     if len(name) <= 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; landlines keep the area code and the last 2 digits."""
+    """13812345678 → 138****5678; landlines keep the area code and the last 2 digits; several numbers each."""
+    if "、" in (phone or ""):
+        return "、".join(mask_phone(p) for p in phone.split("、"))
     digits = re.sub(r"\D", "", phone or "")
     if len(digits) == 11 and digits.startswith("1"):
         return f"{digits[:3]}****{digits[-4:]}"
@@ -38,15 +58,27 @@ def mask_phone(phone: str) -> str:
     return "*" * len(digits)
 
 
+def mask_mobile(phone: str) -> str:
+    """A mobile masked; a landline (an organisation's public number) left as written."""
+    if "、" in (phone or ""):
+        return "、".join(mask_mobile(p) for p in phone.split("、"))
+    digits = re.sub(r"\D", "", phone or "")
+    return phone if digits.startswith("0") else mask_phone(phone)
+
+
 def mask_id(number: str) -> str:
-    """An ID number is never shown whole: the region's first 4 and the last 4 characters."""
+    """An ID number is never shown whole: the province (2 characters) and the last 2 characters only."""
     text = (number or "").strip()
-    if len(text) <= 8:
+    if len(text) <= 6:
         return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    return text[:2] + "*" * (len(text) - 4) + text[-2:]
 
 
-_ROOM_HIDDEN = "（房号已隐藏）"
+def mask_birth(value: object) -> str:
+    """A birth date as its year only (with the ID's last characters, a full date helps rebuild the number)."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    found = re.match(r"\s*((?:19|20)\d{2})", text)
+    return f"{found.group(1)}年" if found else ("" if not text else WITHHELD)
 
 
 def mask_address(text: str) -> str:
@@ -55,73 +87,84 @@ def mask_address(text: str) -> str:
         return text
     parsed = parse_address(text)
     if not parsed.room:
-        return text
+        return scrub_text(text)
     at = text.rfind(parsed.room)
     if at > 0:
-        return text[:at].rstrip("-－ ") + _ROOM_HIDDEN
+        return scrub_text(text[:at].rstrip("-－ ")) + _ROOM_HIDDEN
     kept = (parsed.compound or "") + (f"{parsed.building}号楼" if parsed.building else "") + (
         f"{parsed.unit}单元" if parsed.unit else "")
-    return kept + _ROOM_HIDDEN
+    return scrub_text(kept) + _ROOM_HIDDEN
 
 
-# address columns: shown to building and unit, never to the flat
-_ADDRESS_COLUMNS = frozenset({"住址", "地址", "位置", "address", "location"})
+# numbers people type into free text; longest first so an ID number is not taken for a phone
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d){8})(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3}[- ]?\d{7,8})(?!\d)")
+# a flat: …单元501, …单元501室, 3-2-501, A1-1-203, 501室
+_ROOM_IN_TEXT = re.compile(r"(单元|(?<![\d-])(?!(?:19|20)\d\d-\d{1,2}-\d{1,2}(?!\d))[A-Za-z]{0,2}\d{1,3}-\d{1,2}-)"
+                           r"(\d{2,4})(室|号|房)?|(?<![\d-])(\d{3,4})(室|房)")
 
-_MASKERS = {"姓名": mask_name, "name": mask_name, "联系电话": mask_phone, "phone": mask_phone,
-            "紧急联系电话": mask_phone, "emergency_phone": mask_phone, "紧急联系人": mask_name,
-            "emergency_contact": mask_name, "身份证号": mask_id, "id_number": mask_id}
+
+def scrub_text(text: str) -> str:
+    """Any text shown or exported: phone numbers, ID numbers and room numbers inside it masked."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
+    return _ROOM_IN_TEXT.sub(lambda m: (m.group(1).rstrip("-") if m.group(1) else "") + _ROOM_HIDDEN, text)
+
+
+def _withhold(value: str) -> str:
+    return WITHHELD
+
+
+_MASKERS: dict[str, Callable[[str], str]] = {
+    "name": mask_name, "phone": mask_phone, "mobile": mask_mobile, "id": mask_id, "birth": mask_birth,
+    "address": mask_address, "withhold": _withhold, "": scrub_text,
+}
+
+
+def column_masker(column: Column) -> Callable[[str], str]:
+    """What a column's values become in a browser or an export (see the module docstring)."""
+    return _MASKERS[column.privacy]
 
 
 @lru_cache(maxsize=1)
-def pii_headers() -> frozenset[str]:
-    """Chinese headers and English keys of every PII column in every table."""
-    return frozenset(x for t in all_tables().values() for c in t.columns if c.pii for x in (c.header, c.key))
-
-
-def mask_value(column: str, value: str) -> str:
-    """Mask ``value`` if ``column`` (header or key) is personal data; free text is withheld."""
-    if column in _ADDRESS_COLUMNS and value:
-        return mask_address(value)
-    if column not in pii_headers() or not value:
-        return value
-    masker = _MASKERS.get(column)
-    return masker(value) if masker else _WITHHELD
+def _columns_by_header() -> dict[tuple[str, str], Column]:
+    """(table name, header) → column, for the quality report, which names both."""
+    return {(t.name_zh, c.header): c for t in all_tables().values() for c in t.columns}
 
 
 def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
-    """The quality report with personal values masked (the row number still finds the cell)."""
+    """The quality report with every value masked as its column is elsewhere (the row number finds the cell)."""
     out = quality.copy()
-    out["value"] = [mask_value(c, v) for c, v in zip(out["column"], out["value"].fillna(""), strict=True)]
+    columns = _columns_by_header()
+    tables = out["table"] if "table" in out else pd.Series("", index=out.index)
+    values = []
+    for table, column, value in zip(tables, out["column"], out["value"].fillna(""), strict=True):
+        col = columns.get((table, column))
+        values.append(column_masker(col)(value) if col is not None and value else scrub_text(value))
+    out["value"] = values
     return out
 
 
-_WITHHELD = "（个人信息，已隐藏）"
-
-
 def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """A table of the artifact as a browser may receive it: every personal column masked or withheld.
+    """A table of the artifact as a browser may receive it: every column masked as the schema says.
 
-    Names, phones and ID numbers are masked; other personal columns (room,
-    free-text descriptions, health conditions) are withheld; a household's
-    address is cut to its building (``building_labels``: building_id → "小区 N号楼") and unit, and any
-    other address or location loses its room number.
+    A household's address is rebuilt from its building (``building_labels``: building_id → "小区 N号楼")
+    and unit, so no room reaches the page even where the office wrote one.
     """
     table = all_tables().get(table_key)
     out = frame.copy()
     if table is None:
         return out
     for column in table.columns:
-        if not column.pii or column.key not in out.columns:
+        if column.key not in out.columns or column.type in ("int", "float", "bool"):
             continue
-        masker = _MASKERS.get(column.key)
-        values = out[column.key]
-        if masker is None:
-            out[column.key] = values.where(values.isna() | (values.astype(str) == ""), _WITHHELD)
-        else:
-            out[column.key] = [None if pd.isna(v) else masker(str(v)) for v in values]
-    for key in ("address", "location"):
-        if key in out.columns and table_key != "households":  # households get building + unit below
-            out[key] = [v if pd.isna(v) else mask_address(str(v)) for v in out[key]]
+        if column.type in ("date", "datetime") and column.privacy != "birth":
+            continue
+        out[column.key] = _mask_values(out[column.key], column_masker(column))
     if table_key == "households" and "address" in out.columns:
         labels = building_labels or {}
         empty = pd.Series("", index=out.index)
@@ -131,19 +174,31 @@ def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, s
     return out
 
 
-SMALL_COUNT = 3
-
-
-def suppress_small_counts(frame: pd.DataFrame, columns: list[str], *, threshold: int = SMALL_COUNT) -> pd.DataFrame:
-    """Counts from 1 to ``threshold - 1`` become "<3" (a small count can identify a household).
-
-    Used for what is shown in meeting mode on a projector; zero stays zero.
-    """
-    out = frame.copy()
-    for col in columns:
-        values = pd.to_numeric(out[col], errors="coerce")
-        small = (values > 0) & (values < threshold)
-        # text throughout: one column type for tables, and "<3" never next to a 1 or 2
-        out[col] = values.astype("Int64").astype(str).replace("<NA>", "")
-        out.loc[small, col] = f"<{threshold}"
+def _mask_values(values: pd.Series, masker: Callable[[str], str]) -> pd.Series:
+    """``masker`` on every present value, once per distinct value (categories and names repeat)."""
+    present = values.notna() & (values.astype(str) != "")
+    text = values[present].astype(str)
+    distinct = text.unique()
+    masked = dict(zip(distinct, map(masker, distinct), strict=True))
+    out = values.astype(object).where(~values.isna(), None)
+    out[present] = text.map(masked)
     return out
+
+
+#: Meeting mode: counts are rounded to this, and a view of fewer households than MIN_GROUP shows none.
+ROUND_TO = 5
+MIN_GROUP = 10
+
+
+def meeting_count(value: int) -> str:
+    """A count as a projector may show it: 0 stays 0, 1–4 is "<5", the rest rounded to the nearest 5.
+
+    Rounded figures cannot be subtracted to single out a household: between two figures on one
+    screen, or between two filter states, the difference is only known to within ±5.
+    """
+    number = int(value)
+    if number <= 0:
+        return "0"
+    if number < ROUND_TO:
+        return f"<{ROUND_TO}"
+    return f"{int(ROUND_TO * round(number / ROUND_TO)):,}"

@@ -7,6 +7,7 @@ into place, so a failed build leaves the last good artifact untouched.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-__all__ = ["ARTIFACT_LAYERS", "ArtifactError", "check_artifact", "write_artifact", "read_meta", "change_log"]
+__all__ = ["ARTIFACT_LAYERS", "ArtifactError", "check_artifact", "change_log", "read_meta",
+           "remove_stale_temporaries", "write_artifact"]
 
 #: Layers every artifact has (empty ones keep their columns).
 ARTIFACT_LAYERS = ("grids", "compounds", "buildings", "households", "residents", "elderly", "special_groups",
@@ -74,6 +76,37 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_TEMP_PREFIX = ".community-"
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete temporary artifacts left by a build that was killed (their process is gone); return them.
+
+    A killed build's temporary file holds every layer, names and ID numbers included: it must not stay.
+    The writing process's id is in the name, so a build running at the same time keeps its own.
+    """
+    removed = []
+    for leftover in folder.glob(f"{_TEMP_PREFIX}*"):
+        match = re.match(rf"{re.escape(_TEMP_PREFIX)}(\d+)-", leftover.name)
+        if match and _alive(int(match.group(1))):
+            continue
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def change_log(previous: Path, households: pd.DataFrame) -> pd.DataFrame:
     """Households added, removed or changed colour since the artifact at ``previous``."""
     columns = ["household_id", "change", "old_flag", "new_flag"]
@@ -113,20 +146,24 @@ def write_artifact(path: Path, layers: dict[str, pd.DataFrame], *, reference: da
                          "value": [reference.isoformat(), datetime.now().isoformat(timespec="seconds"),
                                    str(input_dir.resolve()), str(had_previous), previous_built_at, community,
                                    str(rules.resolve()) if rules else ""]})
-    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=".community-")
+    remove_stale_temporaries(path.parent)
+    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=f"{_TEMP_PREFIX}{os.getpid()}-")
     os.close(fd)
     os.unlink(tmp_name)
     tmp = Path(tmp_name)
+    umask = os.umask(0o077)  # the artifact holds names and ID numbers: owner only, while written and after
     try:
         for name, frame in {**layers, "changes": changes, "meta": meta}.items():
             data = _plain(frame)
             if isinstance(frame, gpd.GeoDataFrame):
                 data = gpd.GeoDataFrame(data, geometry="geometry", crs=frame.crs)
             pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG", append=tmp.exists(), use_arrow=True)
+        os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        os.umask(umask)
+        for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):  # the file and SQLite's -journal/-wal
+            leftover.unlink(missing_ok=True)
     if not had_previous:
         return None
     counts = changes["change"].value_counts()

@@ -12,12 +12,15 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,8 +28,8 @@ import pyarrow.csv as pacsv
 
 from pipelines.schema import Table, header_key
 
-__all__ = ["HeaderProblem", "ReadError", "TableFile", "closest_header", "find_table_file", "find_table_files",
-           "read_table",
+__all__ = ["CONTROL_CHARS", "HeaderProblem", "Limits", "ReadError", "TableFile", "closest_header", "find_table_file",
+           "find_table_files", "read_table", "strip_controls",
            "normalise_text"]
 
 TABLE_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -66,6 +69,7 @@ class TableFile:
     row_kind: RowKind = "excel"
     header_row: int = 1                 # Excel row / CSV line of the header
     header_problems: list[HeaderProblem] = field(default_factory=list)
+    controls: dict[str, np.ndarray] = field(default_factory=dict)  # cells that had control characters removed
 
     @property
     def missing_required(self) -> list[HeaderProblem]:
@@ -73,11 +77,22 @@ class TableFile:
         return [p for p in self.header_problems if p.kind == "missing_required"]
 
 
+#: Characters removed from every cell: C0 controls but tab/newline/CR (NUL truncates a GeoPackage text,
+#: others break the Excel export), DEL, and the bidi controls that reverse text on screen (U+202E …).
+CONTROL_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_CONTROL_RE = re.compile(CONTROL_CHARS)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control and bidi-override characters (see :data:`CONTROL_CHARS`)."""
+    return _CONTROL_RE.sub("", text)
+
+
 def normalise_text(value: object) -> str:
-    """NFKC-normalise and strip one cell; empty for None/NaN."""
+    """NFKC-normalise and strip one cell, control characters removed; empty for None/NaN."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = strip_controls(unicodedata.normalize("NFKC", str(value))).strip()
     return "" if text.lower() in ("nan", "none", "nat") else text
 
 
@@ -89,11 +104,20 @@ _EMPTY_SET = pa.array(["nan", "none", "nat", "NaN", "None", "NaT"])
 
 def normalise_column(values: pd.Series) -> pd.Series:
     """Vectorised ``normalise_text`` for a whole column."""
+    return normalise_column_detail(values)[0]
+
+
+def normalise_column_detail(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Vectorised ``normalise_text``, and which cells had control characters removed (to report them)."""
     # pyarrow's string kernels run in C++: 10x faster than pandas' per-value .str at 820k rows
     if isinstance(values.dtype, pd.ArrowDtype):
         arr = pa.chunked_array(values.array._pa_array).cast(pa.string()).fill_null("")
     else:
         arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True).fill_null("")
+    controls = pc.match_substring_regex(arr, CONTROL_CHARS)
+    had_controls = np.asarray(controls.to_numpy(zero_copy_only=False), dtype=bool)
+    if had_controls.any():
+        arr = pc.replace_substring_regex(arr, pattern=CONTROL_CHARS, replacement="")
     arr = pc.utf8_trim_whitespace(arr)
     # Excel date cells come back as "2024-03-05 00:00:00": the midnight adds nothing
     arr = pc.replace_substring_regex(arr, pattern=r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", replacement=r"\1")
@@ -108,7 +132,7 @@ def normalise_column(values: pd.Series) -> pd.Series:
     if odd.any():
         distinct[odd] = [unicodedata.normalize("NFKC", v).strip() for v in distinct[odd]]
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return pd.Series(distinct[codes], index=values.index, dtype=object)
+    return pd.Series(distinct[codes], index=values.index, dtype=object), had_controls
 
 
 def find_table_files(folder: Path, table: Table) -> list[Path]:
@@ -189,27 +213,69 @@ def _sniff_format(raw: bytes, path: Path) -> None:
     raise ReadError(msg)
 
 
-def _raw_grid(path: Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Limits:
+    """What one table file may hold before the build refuses it (a zip bomb, a runaway export).
+
+    Set with ``python -m pipelines build --max-file-mb N --max-rows N``.
+    """
+
+    max_megabytes: int = 1024   # uncompressed size of one file
+    max_rows: int = 2_000_000   # data rows of one table (a district has 820 k residents)
+
+
+_TITLE_ROWS = 10  # the header is looked for in the first ten rows
+
+
+def _check_size(raw: bytes, path: Path, limits: Limits) -> None:
+    """Refuse a file whose (uncompressed) content exceeds the limit, before anything is expanded."""
+    size = len(raw)
+    if path.suffix.lower() == ".xlsx" and raw[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile as exc:
+            msg = f"{path.name}: 文件已损坏（不是完整的 xlsx）。{_RESAVE} / damaged xlsx"
+            raise ReadError(msg) from exc
+    if size > limits.max_megabytes * 1024 * 1024:
+        msg = (f"{path.name}: 文件解压后有 {size / 1024 / 1024:,.0f} MB，超过上限 {limits.max_megabytes:,} MB，未读取。"
+               f"请检查文件是否异常；确需导入请用 --max-file-mb 调高上限 / the file expands to "
+               f"{size / 1024 / 1024:,.0f} MB, over the limit")
+        raise ReadError(msg)
+
+
+def _check_rows(grid: pd.DataFrame, path: Path, limits: Limits) -> None:
+    if len(grid) > limits.max_rows + _TITLE_ROWS:
+        msg = (f"{path.name}: 超过 {limits.max_rows:,} 行，未读取。请检查文件；确需导入请用 --max-rows 调高上限 / "
+               f"more than {limits.max_rows:,} rows")
+        raise ReadError(msg)
+
+
+def _raw_grid(path: Path, limits: Limits) -> pd.DataFrame:
     """All cells of the file's first sheet, as strings, no header."""
     suffix = path.suffix.lower()
     raw = path.read_bytes()
     if suffix != ".csv":
         _sniff_format(raw, path)
+    _check_size(raw, path, limits)
     try:
         if suffix == ".csv":
             text = _decode(raw, path)
             delimiter = _delimiter(text)
-            fast = _arrow_csv(text, delimiter)
-            if fast is not None:
-                return fast
-            return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                               skip_blank_lines=False, sep=delimiter)
-        return pd.read_excel(io.BytesIO(raw), header=None, dtype=str, engine="calamine")
+            grid = _arrow_csv(text, delimiter)
+            if grid is None:
+                grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                                   skip_blank_lines=False, sep=delimiter)
+        else:
+            grid = pd.read_excel(io.BytesIO(raw), header=None, dtype=str, engine="calamine",
+                                 nrows=limits.max_rows + _TITLE_ROWS + 1)
     except ReadError:
         raise
     except Exception as exc:  # a broken file: tell the user which one and why
         msg = f"{path.name}: 文件无法读取，可能已损坏。{_RESAVE} / unreadable file ({type(exc).__name__}: {exc})"
         raise ReadError(msg) from exc
+    _check_rows(grid, path, limits)
+    return grid
 
 
 def _delimiter(text: str) -> str:
@@ -320,7 +386,7 @@ def _map_headers(headers: list[str], table: Table) -> tuple[dict[int, str], list
     return positions, problems, unknown
 
 
-def read_table(path: Path, table: Table) -> TableFile:
+def read_table(path: Path, table: Table, *, limits: Limits | None = None) -> TableFile:
     """Read ``path`` as ``table``: find the header, map headers to keys, normalise cells.
 
     Headers are matched by :meth:`Table.header_map` (standard header, aliases, English key);
@@ -330,9 +396,9 @@ def read_table(path: Path, table: Table) -> TableFile:
     Raises
     ------
     ReadError
-        When the file cannot be opened, decoded or has no recognisable header.
+        When the file cannot be opened or decoded, exceeds ``limits`` or has no recognisable header.
     """
-    grid = _raw_grid(path)
+    grid = _raw_grid(path, limits or Limits())
     try:
         header_at = _header_row(grid, table)
     except ReadError as exc:
@@ -342,8 +408,11 @@ def read_table(path: Path, table: Table) -> TableFile:
     body.columns = range(body.shape[1])
     positions, problems, extra = _map_headers(headers, table)
     frame = pd.DataFrame(index=body.index)
+    controls: dict[str, np.ndarray] = {}
     for pos, key in positions.items():
-        frame[key] = normalise_column(body[pos])
+        frame[key], had = normalise_column_detail(body[pos])
+        if had.any():
+            controls[key] = had
     for key in table.keys:
         if key not in frame:
             frame[key] = ""
@@ -356,6 +425,6 @@ def read_table(path: Path, table: Table) -> TableFile:
     rows = pd.Series(range(first_row, first_row + len(frame)))[keep.to_numpy()].to_numpy()
     kind: RowKind = "csv" if path.suffix.lower() == ".csv" else "excel"
     tf = TableFile(table, path, result, first_row, extra, row_kind=kind, header_row=header_at + 1,
-                   header_problems=problems)
+                   header_problems=problems, controls={k: m[keep.to_numpy()] for k, m in controls.items()})
     tf.frame["_row"] = rows
     return tf

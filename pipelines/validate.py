@@ -58,6 +58,14 @@ class Quality:
                                         "row_kind": row_kind, "column": column, "value": value, "problem": problem,
                                         "suggestion": suggestion}]))
 
+    def add_read_problems(self, tf: TableFile) -> None:
+        """Header problems and cells whose control characters were removed on reading."""
+        self.add_header_problems(tf)
+        for key, mask in tf.controls.items():
+            self.add(tf, pd.Series(mask, index=tf.frame.index), key,
+                     "含不可见的控制字符（或文字方向控制符），已删除 / control characters removed",
+                     suggestion="在 Excel 中重新输入该单元格 / retype the cell")
+
     def add_header_problems(self, tf: TableFile) -> None:
         """Unknown, doubled and missing optional columns of ``tf`` (one row each, at the header row)."""
         for p in tf.header_problems:

@@ -1,4 +1,4 @@
-"""Per-grid figures for grid meetings: counts only, small counts suppressed, readable from the back."""
+"""Per-grid figures for grid meetings: counts only, rounded to 5, none for a small group; readable from the back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
-from pipelines.privacy import SMALL_COUNT, suppress_small_counts
+from pipelines.privacy import MIN_GROUP, meeting_count
 
 __all__ = ["grid_table"]
 
@@ -22,9 +22,10 @@ _HEADERS = {"name": "grid", "households": "households_short", "share_60_plus": "
 def grid_table(grids: pd.DataFrame, lang: str) -> None:
     """One row per grid of the selection, as a large HTML table (``data-testid="grid-table"``)."""
     view = grids.sort_index().copy()
-    share = view["share_60_plus"].map(lambda v: f"{v:.0%}")
-    view["share_60_plus"] = share.where(view["residents"] >= SMALL_COUNT, "—")  # a share of 1–2 people: none
-    view = suppress_small_counts(view, _COUNTS)
+    few = view["households"] < MIN_GROUP  # a grid row of a handful of households would single them out
+    view["share_60_plus"] = view["share_60_plus"].map(lambda v: f"{v:.0%}").where(~few, "—")
+    for column in _COUNTS:
+        view[column] = view[column].map(meeting_count).where(~few, "—")
     head = "".join(f"<th>{html.escape(t(label, lang))}</th>" for label in _HEADERS.values())
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>" for c in _HEADERS) + "</tr>"
                    for _, row in view.iterrows())

@@ -5,25 +5,43 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import t
-from pipelines.privacy import SMALL_COUNT
+from pipelines.privacy import MIN_GROUP, meeting_count
 
-__all__ = ["kpi_strip"]
+__all__ = ["kpi_strip", "kpi_texts"]
 
 _ROWS = (("households", "residents", "share_60_plus", "overdue_visits", "open_reports"),
          ("red", "yellow", "blue", "open_needs", "open_hazards"))
 
 
+def kpi_texts(figures: dict[str, object], *, meeting: bool) -> dict[str, str]:
+    """What each tile shows.
+
+    In meeting mode counts are rounded to 5 and a view of fewer than :data:`MIN_GROUP` households
+    shows no figures, so no household can be singled out by subtracting figures on one screen or
+    between two filter states.
+    """
+    few = meeting and int(figures["households"]) < MIN_GROUP  # type: ignore[call-overload]
+    texts = {}
+    for key in (k for row in _ROWS for k in row):
+        value = figures[key]
+        if few:
+            texts[key] = "—"
+        elif key == "share_60_plus":
+            texts[key] = f"{float(value):.0%}" if meeting else f"{float(value):.1%}"  # type: ignore[arg-type]
+        elif meeting:
+            texts[key] = meeting_count(int(value))  # type: ignore[call-overload]
+        else:
+            texts[key] = f"{int(value):,}"  # type: ignore[call-overload]
+    return texts
+
+
 def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False) -> None:
-    """Draw the figures as ``st.metric`` tiles; in meeting mode counts of 1–2 show as "<3"."""
+    """Draw the figures as ``st.metric`` tiles (see :func:`kpi_texts` for meeting mode)."""
+    texts = kpi_texts(figures, meeting=meeting)
     for row in _ROWS:
         for col, key in zip(st.columns(len(row)), row, strict=True):
-            value = figures[key]
-            if key == "share_60_plus":
-                # in a meeting a share of one or two people says as much as the count would
-                few = meeting and int(figures["residents"]) < SMALL_COUNT  # type: ignore[call-overload]
-                text = "—" if few else f"{float(value):.1%}"  # type: ignore[arg-type]
-            elif meeting and 0 < int(value) < SMALL_COUNT:  # type: ignore[call-overload]
-                text = f"<{SMALL_COUNT}"
-            else:
-                text = f"{int(value):,}"  # type: ignore[call-overload]
-            col.metric(t(key, lang), text)
+            col.metric(t(key, lang), texts[key])
+    if meeting and int(figures["households"]) < MIN_GROUP:  # type: ignore[call-overload]
+        st.info(t("meeting_too_few", lang).format(n=MIN_GROUP))
+    elif meeting:
+        st.caption(t("meeting_rounded", lang))
