@@ -268,15 +268,22 @@ def _read_inputs(input_dir: Path, limits: Limits
 DROP_SHARE = 0.3  # fewer placed households than this share below the last build: not published without --force
 
 
-def _check_publishable(artifact: dict[str, pd.DataFrame], files: dict[str, TableFile], out_path: Path,
-                       force: bool) -> None:
-    """Refuse to replace a good artifact with one that lost its people (a broken export, the wrong file)."""
+def _check_people(files: dict[str, TableFile], keep: dict[str, pd.Series], quality: Quality) -> None:
+    """Stop before publishing when a required table has no usable row at all, and say why."""
     for key in ("households", "residents"):
-        if len(artifact[key]) == 0:
-            tf = files[key]
-            msg = (f"{tf.path.name}: 读入 {len(tf.frame)} 行，没有一行可用，未发布（已有的数据包保持不变）。"
-                   f"请查看上面的问题 / no usable row in {key}: nothing was published")
-            raise BuildError(msg)
+        if keep[key].any():
+            continue
+        tf = files[key]
+        problems = quality.frame()
+        common = problems.loc[problems["table"] == tf.table.name_zh, "problem"].value_counts().head(3)
+        why = "；".join(f"{p.split(' / ')[0]}（{n} 行）" for p, n in common.items())
+        msg = (f"{tf.path.name}: 读入 {len(tf.frame)} 行，没有一行可用，未发布（已有的数据包保持不变）。"
+               f"主要问题：{why or '无数据行'} / no usable row in {key}: nothing was published")
+        raise BuildError(msg)
+
+
+def _check_publishable(artifact: dict[str, pd.DataFrame], out_path: Path, force: bool) -> None:
+    """Refuse to replace a good artifact with one that lost its people (a broken export, the wrong file)."""
     if force or not out_path.exists():
         return
     try:
@@ -324,11 +331,12 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
         step(STAGES[2])
         placement = _place(files, keep, layers, quality)
         _references(files, keep, layers, quality)
+        _check_people(files, keep, quality)
         step(STAGES[3])
         from pipelines.assemble import assemble
 
         artifact = assemble(files, keep, placement, layers, quality, reference, rules)
-        _check_publishable(artifact, files, out_path, force)
+        _check_publishable(artifact, out_path, force)
         step(STAGES[4] + "+" + STAGES[5])
         changes = publish.write_artifact(out_path, artifact, reference=reference, input_dir=input_dir,
                                          community=community_name_of(input_dir), rules=rules_path)
