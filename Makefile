@@ -9,6 +9,8 @@ SAMPLE := geodata/sample
 ARTIFACT := $(or $(COMMUNITY_GPKG),build/community.gpkg)
 DEMO := $(if $(COMMUNITY_GPKG),--no-demo,--demo $(SAMPLE))
 PORT ?= 8501
+# 127.0.0.1 by default (.streamlit/config.toml): only this machine. ADDRESS=0.0.0.0 serves the office network.
+ADDRESS ?=
 
 .PHONY: run test lint build demo docs bench bench-dashboard e2e clean
 
@@ -27,7 +29,8 @@ build: $(VENV)/.installed
 
 run: build
 	$(PY) -m dashboard.assets
-	COMMUNITY_GPKG=$(ARTIFACT) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+	COMMUNITY_GPKG=$(ARTIFACT) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT) \
+		$(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check pipelines dashboard tests

@@ -2,7 +2,8 @@
 
 ``streamlit_app.py`` stays the script (a router; AppTest runs it directly).
 Wrapping it in ``st.App`` lets an error in a fragment or a widget callback,
-which the router's own guard cannot catch, show our Chinese message too.
+which the router's own guard cannot catch, show our Chinese message too, and
+adds the security headers (``dashboard/security.py``) to every response.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import sys
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dashboard.errors import show_script_error  # noqa: E402
+from dashboard.security import SecurityHeaders  # noqa: E402
 
-app = st.App("streamlit_app.py", on_script_error=show_script_error)
+app = st.App("streamlit_app.py", on_script_error=show_script_error, middleware=[Middleware(SecurityHeaders)])

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -50,12 +51,43 @@ def chromium_path() -> str:
     return path
 
 
+class OutboundRecorder:
+    """A local socket posing as the HTTP(S) proxy of the server under test: anything it receives is a
+    request that would have left the machine (Streamlit's outside IP lookup, say)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        self.requests: list[str] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(200).decode("latin-1").split("\r\n")[0])
+                except OSError:
+                    self.requests.append("(connection)")
+
+
+OUTBOUND = OutboundRecorder()
+
+
 def _serve(artifact: Path) -> Iterator[str]:
+    """Start the dashboard the way `make run` does (same entry point and config), on a free port."""
     port = _free_port()
-    env = {**os.environ, "COMMUNITY_GPKG": str(artifact)}
+    proxy = f"http://127.0.0.1:{OUTBOUND.port}"
+    env = {**os.environ, "COMMUNITY_GPKG": str(artifact), "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy,
+           "http_proxy": proxy, "https_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
