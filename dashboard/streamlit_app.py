@@ -15,15 +15,16 @@ from dashboard import data  # noqa: E402
 from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
 from dashboard.components.filters import sidebar_filters  # noqa: E402
 from dashboard.components.style import compact_page  # noqa: E402
+from dashboard.components.switches import sidebar_switches  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-from dashboard.state import MEETING, current_lang, meeting_mode  # noqa: E402
+from dashboard.state import current_lang, meeting_mode  # noqa: E402
 
 lang = current_lang()
 st.set_page_config(page_title=t("app_title", lang), layout="wide")
 ensure_static()
 use_local_leaflet()
 compact_page()
-st.sidebar.toggle(t("meeting", lang), key=MEETING, value=st.query_params.get("mode") == "meeting")
+sidebar_switches(lang)  # meeting mode and language; the URL follows them across pages
 path = data.artifact_path()
 if path.exists():  # the filters are shared: map, KPIs and tables show the same households
     sidebar_filters(data.load_facts(str(path), data.artifact_version(path)), lang)
