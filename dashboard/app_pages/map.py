@@ -63,7 +63,8 @@ def render() -> None:
     if not selection.is_empty():
         note += f" · **{t('filtered', lang)}**"
     st.caption(note)
-    kpi_strip(current["figures"], lang, meeting=meeting)  # type: ignore[arg-type]
+    kpi_strip(current["figures"], lang, meeting=meeting,  # type: ignore[arg-type]
+              households_filtered=selection.filters_households())
     controls = st.columns([5, 1])
     mode = controls[0].radio(t("colour_by", lang), list(COLOUR_MODES), format_func=lambda m: t(m, lang),
                              key=COLOUR_MODE, horizontal=True)
