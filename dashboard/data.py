@@ -21,7 +21,14 @@ import pyogrio
 import shapely
 import streamlit as st
 
-from dashboard.components.community_map import FACILITY_STYLE, GRID_ONLY_MODES, Measure, legend_items, measure_for
+from dashboard.components.community_map import (
+    FACILITY_STYLE,
+    GRID_ONLY_MODES,
+    Measure,
+    grid_label_points,
+    legend_items,
+    measure_for,
+)
 from dashboard.i18n import facility_kind, t
 from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
 from pipelines import selection as sel
@@ -142,11 +149,12 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
     grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
     grid_shapes = grids[["grid_id", "geometry"]].copy()  # WGS-84, for finding the clicked grid
     _ = grid_shapes.sindex
+    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
+    facilities = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty]
+    centres = _shift(grid_label_points(grids, facilities.geometry), gcj02)  # names clear of the facility dots
     grids["name"] = grids["name"].map(html.escape)
     grids["geometry"] = _shift(grids.geometry, gcj02)
-    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
     facilities["geometry"] = _shift(facilities.geometry, gcj02)
-    centres = grids.geometry.representative_point()
     grid_bounds = grids.geometry.bounds
     return {
         "buildings": _features(buildings[["building_id", "label", "geometry"]]),
@@ -254,12 +262,16 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     else:
         out["buildings"] = None
         out["compounds"] = None
+    shown = [(k, n, la, lo) for k, n, la, lo, g in base["facilities"]
+             if detail and (not selection.grids or g in grid_ids)]
     out["facilities"] = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lo, la]},
          "properties": {"kind_label": facility_kind(k, lang), "name": n,
                         "fill": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[0],
                         "r": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[1]}}
-        for k, n, la, lo, g in base["facilities"] if detail and (not selection.grids or g in grid_ids)]}
+        for k, n, la, lo in shown]}
+    present = {k if k in FACILITY_STYLE else "其他" for k, *_ in shown}
+    out["facility_kinds"] = [k for k in FACILITY_STYLE if k in present]  # the legend lists only these
     out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids] \
         if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)

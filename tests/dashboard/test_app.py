@@ -158,7 +158,7 @@ def test_report_filters_and_hotspot_view(app: AppTest, demo_artifact: Path) -> N
     assert {m.label: m.value for m in app.metric}["未办结诉求"] == f"{len(open_noise):,}"
     app.main.radio[0].set_value("hotspot").run()
     legend = " ".join(md.value for md in app.markdown)
-    assert "每百户每月" in legend and "≥ 12" in legend
+    assert "每百户每月" in legend and "≥12" in legend
     script = _map_script(app)
     assert script.count('"grid_id"') >= 10 and "fillColor" in script
     app.main.checkbox(key="heat_layer").check().run()
