@@ -12,7 +12,8 @@ __all__ = ["sidebar_switches"]
 
 def sidebar_switches(lang: str) -> None:
     """Draw the meeting toggle and the language choice; the URL's query follows them."""
-    meeting_mode(), current_lang()  # first run of a session: the link's ?mode= and ?lang= set the switches
+    meeting_mode()  # on a session's first run the link's ?mode= and ?lang= set the switches
+    current_lang()
     st.sidebar.toggle(t("meeting", lang), key=MEETING)
     st.sidebar.radio(t("language", lang), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=LANG,
                      horizontal=True, label_visibility="collapsed")
