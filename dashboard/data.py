@@ -150,8 +150,6 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
     grid_shapes = grids[["grid_id", "geometry"]].copy()  # WGS-84, for finding the clicked grid
     _ = grid_shapes.sindex
     facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
-    facilities = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty]
-    centres = _shift(grid_label_points(grids, facilities.geometry), gcj02)  # names clear of the facility dots
     grids["name"] = grids["name"].map(html.escape)
     grids["geometry"] = _shift(grids.geometry, gcj02)
     facilities["geometry"] = _shift(facilities.geometry, gcj02)
@@ -168,12 +166,26 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
         "facilities": [(k, html.escape(n), round(p.y, 6), round(p.x, 6), g) for k, n, p, g in
                        zip(facilities["kind"], facilities["name"], facilities.geometry,
                            _grid_of(facilities, grids), strict=True)],
-        "grid_labels": [(g, n, p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], centres, strict=True)],
         "building_bounds": buildings.geometry.bounds.to_numpy(),
         "shapes": shapes,
         "grid_shapes": grid_shapes,
         "labels": dict(zip(buildings["building_id"], buildings["label"], strict=True)),
     }
+
+
+@st.cache_resource(show_spinner=False)
+def _grid_labels(path: str, version: float, gcj02: bool) -> list[tuple[str, str, float, float]]:
+    """(grid id, escaped name, lat, lon) of each grid's label, inside the grid and clear of the facility dots.
+
+    Computed once per artifact, and only when labels are drawn (at most
+    ``LABEL_LIMIT`` grids in view): 1,000 grids take about 2 s.
+    """
+    grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
+    facilities = gpd.read_file(path, layer="facilities", columns=["kind"])
+    dots = facilities.geometry[facilities.geometry.notna() & ~facilities.geometry.is_empty]
+    points = _shift(grid_label_points(grids, dots), gcj02)
+    return [(g, html.escape(str(n)), p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], points, strict=True)
+            if p is not None and not p.is_empty]
 
 
 def _building_labels(buildings: pd.DataFrame, compound_names: dict[str, str]) -> list[str]:
@@ -272,7 +284,7 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
         for k, n, la, lo in shown]}
     present = {k if k in FACILITY_STYLE else "其他" for k, *_ in shown}
     out["facility_kinds"] = [k for k in FACILITY_STYLE if k in present]  # the legend lists only these
-    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids] \
+    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in _grid_labels(path, version, gcj02) if g in grid_ids] \
         if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)
     points = _heat_points(load_facts(path, version), selected(path, version, selection)) if heat else []
