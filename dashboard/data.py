@@ -21,8 +21,16 @@ import pyogrio
 import shapely
 import streamlit as st
 
-from dashboard.components.community_map import FACILITY_STYLE, GRID_ONLY_MODES, Measure, legend_items, measure_for
+from dashboard.components.community_map import (
+    FACILITY_STYLE,
+    GRID_ONLY_MODES,
+    Measure,
+    grid_label_points,
+    legend_items,
+    measure_for,
+)
 from dashboard.i18n import facility_kind, t
+from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from pipelines.privacy import mask_frame, mask_quality
@@ -31,7 +39,8 @@ from pipelines.publish import ArtifactError, check_artifact, read_meta
 __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact_problem", "artifact_version",
            "building_at", "grid_at", "load_changes",
            "households_of", "load_facts", "load_households", "load_meta", "load_quality",
-           "load_table", "map_layers", "selected", "table_size", "table_view", "tile_config", "tiles_gcj02", "view"]
+           "load_table", "map_layers", "place_names", "selected", "table_size", "table_view", "tile_config",
+           "tiles_gcj02", "view"]
 
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids, not buildings (x10 and up)
@@ -174,8 +183,7 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
     buildings = gpd.read_file(path, layer="buildings", columns=["building_id", "compound_id", "grid_id", "number"])
     compounds = gpd.read_file(path, layer="compounds", columns=["compound_id", "name"])
     names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
-    buildings["label"] = [html.escape(f"{names.get(c, c)} {n}号楼") for c, n in
-                          zip(buildings["compound_id"], buildings["number"], strict=True)]
+    buildings["label"] = [html.escape(label) for label in _building_labels(buildings, names)]
     shapes = buildings[["building_id", "geometry"]].copy()  # WGS-84, for finding the clicked building
     _ = shapes.sindex  # build the index once
     buildings["geometry"] = _shift(buildings.geometry, gcj02)
@@ -184,11 +192,10 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
     grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
     grid_shapes = grids[["grid_id", "geometry"]].copy()  # WGS-84, for finding the clicked grid
     _ = grid_shapes.sindex
+    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
     grids["name"] = grids["name"].map(html.escape)
     grids["geometry"] = _shift(grids.geometry, gcj02)
-    facilities = gpd.read_file(path, layer="facilities", columns=["name", "kind"])  # no contact or phone
     facilities["geometry"] = _shift(facilities.geometry, gcj02)
-    centres = grids.geometry.representative_point()
     grid_bounds = grids.geometry.bounds
     return {
         "buildings": _features(buildings[["building_id", "label", "geometry"]]),
@@ -202,12 +209,32 @@ def _map_base(path: str, version: float, gcj02: bool) -> dict[str, object]:
         "facilities": [(k, html.escape(n), round(p.y, 6), round(p.x, 6), g) for k, n, p, g in
                        zip(facilities["kind"], facilities["name"], facilities.geometry,
                            _grid_of(facilities, grids), strict=True)],
-        "grid_labels": [(g, n, p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], centres, strict=True)],
         "building_bounds": buildings.geometry.bounds.to_numpy(),
         "shapes": shapes,
         "grid_shapes": grid_shapes,
         "labels": dict(zip(buildings["building_id"], buildings["label"], strict=True)),
     }
+
+
+@st.cache_resource(show_spinner=False)
+def _grid_labels(path: str, version: float, gcj02: bool) -> list[tuple[str, str, float, float]]:
+    """(grid id, escaped name, lat, lon) of each grid's label, inside the grid and clear of the facility dots.
+
+    Computed once per artifact, and only when labels are drawn (at most
+    ``LABEL_LIMIT`` grids in view): 1,000 grids take about 2 s.
+    """
+    grids = gpd.read_file(path, layer="grids", columns=["grid_id", "name"])
+    facilities = gpd.read_file(path, layer="facilities", columns=["kind"])
+    dots = facilities.geometry[facilities.geometry.notna() & ~facilities.geometry.is_empty]
+    points = _shift(grid_label_points(grids, dots), gcj02)
+    return [(g, html.escape(str(n)), p.y, p.x) for g, n, p in zip(grids["grid_id"], grids["name"], points, strict=True)
+            if p is not None and not p.is_empty]
+
+
+def _building_labels(buildings: pd.DataFrame, compound_names: dict[str, str]) -> list[str]:
+    """A building as people name it: "广生泉小区 A1号楼" (compound name and number)."""
+    return [f"{compound_names.get(c, c)} {n}号楼" for c, n in
+            zip(buildings["compound_id"], buildings["number"], strict=True)]
 
 
 def _compound_grids(buildings: gpd.GeoDataFrame) -> dict[str, set[str]]:
@@ -290,13 +317,17 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     else:
         out["buildings"] = None
         out["compounds"] = None
+    shown = [(k, n, la, lo) for k, n, la, lo, g in base["facilities"]
+             if detail and (not selection.grids or g in grid_ids)]
     out["facilities"] = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lo, la]},
          "properties": {"kind_label": facility_kind(k, lang), "name": n,
                         "fill": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[0],
                         "r": FACILITY_STYLE.get(k, FACILITY_STYLE["其他"])[1]}}
-        for k, n, la, lo, g in base["facilities"] if detail and (not selection.grids or g in grid_ids)]}
-    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in base["grid_labels"] if g in grid_ids] \
+        for k, n, la, lo in shown]}
+    present = {k if k in FACILITY_STYLE else "其他" for k, *_ in shown}
+    out["facility_kinds"] = [k for k in FACILITY_STYLE if k in present]  # the legend lists only these
+    out["grid_labels"] = [(n, la, lo) for g, n, la, lo in _grid_labels(path, version, gcj02) if g in grid_ids] \
         if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)
     points = _heat_points(load_facts(path, version), selected(path, version, selection)) if heat else []
@@ -395,14 +426,36 @@ def load_changes(path: str, version: float) -> pd.DataFrame:
     return pyogrio.read_dataframe(path, layer="changes", read_geometry=False)
 
 
+@st.cache_data(show_spinner=False)
+def place_names(path: str, version: float) -> PlaceNames:
+    """Names of grid, compound and building codes (building: "小区名 N号楼"), for tables and exports."""
+    grids = _read_plain(path, "grids", ["grid_id", "name"])
+    compounds = _read_plain(path, "compounds", ["compound_id", "name"])
+    buildings = _read_plain(path, "buildings", ["building_id", "compound_id", "number"])
+    compound_names = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
+    return PlaceNames(grids=dict(zip(grids["grid_id"], grids["name"], strict=True)), compounds=compound_names,
+                      buildings=dict(zip(buildings["building_id"],
+                                         _building_labels(buildings, compound_names), strict=True)))
+
+
+def _read_plain(path: str, layer: str, columns: list[str]) -> pd.DataFrame:
+    return pyogrio.read_dataframe(path, layer=layer, columns=columns, read_geometry=False)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def load_table(path: str, version: float, table_key: str, layer: str) -> pd.DataFrame | None:
-    """One of the nine tables as stored, personal columns masked on the server (None when absent)."""
+    """One of the nine tables as stored, personal columns masked on the server (None when absent).
+
+    A location written as a building code (a hazard at ``XQ24-B3``) becomes
+    that building's label first: an address mask would take the code for a room.
+    """
     if layer not in {name for name, _ in pyogrio.list_layers(path)}:
         return None
     frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-    labels: dict[str, str] = _map_base(path, version, tiles_gcj02())["labels"]  # type: ignore[assignment]
-    return mask_frame(frame, table_key, {k: html.unescape(v) for k, v in labels.items()})
+    names = place_names(path, version)
+    if "location" in frame.columns:
+        frame["location"] = building_codes_to_labels(frame["location"], names)
+    return mask_frame(frame, table_key, names.buildings)
 
 
 def table_size(path: str, version: float, layer: str) -> int:
@@ -414,19 +467,19 @@ _FLAG_NAMES = {3: "red", 2: "yellow", 1: "blue"}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str
+def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str, lang: str = "zh"
                ) -> tuple[pd.DataFrame | None, np.ndarray]:
-    """The rows of a table the selection keeps (masked), and each row's household flag code."""
+    """The rows of a table the selection keeps, as shown (masked, names, clean cells, titles in ``lang``).
+
+    Also each row's household flag code (for the row colours).  The Tables
+    page searches and exports exactly this frame.
+    """
     frame = load_table(path, version, table_key, layer)
     if frame is None:
         return None, np.array([], dtype=np.int8)
     facts = load_facts(path, version)
     keep, flags = sel.table_rows(facts, selected(path, version, selection), table_key, frame)
     out = frame[keep].reset_index(drop=True)
-    for column in out.select_dtypes("datetime").columns:  # a date is a date: no "00:00:00" after it
-        values = out[column]
-        if (values.dropna() == values.dropna().dt.normalize()).all():
-            out[column] = values.dt.date.astype(object).where(values.notna(), None)
     if "flag" not in out.columns and flags.any():
         out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())
-    return out, flags[keep]
+    return readable_table(out, table_key, place_names(path, version), lang), flags[keep]

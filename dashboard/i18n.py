@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pipelines.schema import all_tables
+from pipelines.schema import all_tables, lookup_table
 from pipelines.selection import GROUPS
 
-__all__ = ["DERIVED_COLUMNS", "LABELS", "TABLES_EN", "column_title", "facility_kind", "group_label", "t"]
+__all__ = ["DERIVED_COLUMNS", "LABELS", "LANGUAGES", "TABLES_EN", "column_title", "facility_kind", "flag_label",
+           "group_label", "one_language", "t", "table_name"]
+
+# the language switch: each language named in itself
+LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("泉心社区可视化地图", "Community visual map"),
@@ -22,6 +26,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_hazards": ("未整改隐患", "Open hazards"),
     "open_reports": ("未办结诉求", "Open reports"),
     "colour_by": ("楼栋着色", "Colour buildings by"),
+    "colour_grids_by": ("网格着色", "Colour grids by"),
     "by_red": ("红色户数", "Red households"),
     "by_old": ("60岁以上占比", "Share aged 60+"),
     "by_reports": ("未办结诉求", "Open reports"),
@@ -41,7 +46,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "reasons": ("原因", "Reasons"),
     "last_visit": ("最近走访", "Last visit"),
     "overdue": ("走访逾期", "Overdue"),
-    "yes": ("是", "yes"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
     "click_hint": ("点击地图上的楼栋，查看该楼的住户情况。", "Click a building on the map to see its households."),
     "page_quality": ("数据质量", "Data quality"),
     "quality_help": ("以下每一行都指向 Excel 中的一个单元格：按文件、行号、列修改后重新构建即可。个人信息已隐藏。",
@@ -53,12 +59,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "table": ("表", "Table"),
     "all": ("全部", "All"),
     "q_severity": ("级别", "Severity"),
-    "sev_error": ("拒绝", "rejected"),
-    "sev_warning": ("警告", "warning"),
+    "sev_error": ("拒绝", "Rejected"),
+    "sev_warning": ("警告", "Warning"),
     "q_table": ("表", "Table"),
     "q_file": ("文件", "File"),
-    "q_row": ("Excel 行号", "Excel row"),
-    "q_row_kind": ("行类型", "Row kind"),
+    "q_row": ("位置", "Where"),
+    "row_excel": ("Excel 第{n}行", "Excel row {n}"),
+    "row_csv": ("CSV 第{n}行", "CSV line {n}"),
+    "row_feature": ("第{n}个要素", "feature {n}"),
     "q_column": ("列", "Column"),
     "q_value": ("值", "Value"),
     "q_problem": ("问题", "Problem"),
@@ -100,6 +108,12 @@ LABELS: dict[str, tuple[str, str]] = {
                       "{n:,} buildings in this area: the map is coloured by grid. Click a grid (or choose grids "
                       "on the left) to see its buildings."),
     "filtered": ("已筛选", "Filtered"),
+    "place_only_help": ("按网格、小区，以及诉求和隐患的类别、状态、日期筛选；不随颜色、重点人群、年龄段变化。",
+                        "Follows grid, compound and the report and hazard filters (category, status, dates); "
+                        "not colour, group or age band."),
+    "place_only_note": ("未办结诉求和未整改隐患按地点统计，不随颜色、重点人群、年龄段筛选变化；其余数字只计所选住户。",
+                        "Open reports and open hazards are counted by place: the colour, group and age-band "
+                        "filters do not narrow them. The other figures count the chosen households only."),
     "changes": ("上次更新以来的变化", "Changes since the last update"),
     "changes_none": ("与上次构建相比没有变化（或这是第一次构建）。",
                      "No changes since the previous build (or this is the first)."),
@@ -113,8 +127,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "built_at": ("构建时间", "Built at"),
     "page_tables": ("情况表", "Tables"),
     "search": ("搜索", "Search"),
-    "search_help": ("在所有列中查找（编号、小区、类别等）；姓名和电话已隐藏，不能用来搜索。",
-                    "Looks in every column (ids, compounds, categories); names and phones are masked."),
+    "search_help": ("按表中显示的内容查找（如 红色户、第一网格、3号楼2单元），不计空格；"
+                    "姓名和电话已脱敏，不能用来搜索。",
+                    "Finds what the table shows (e.g. Red, a grid's name, an address), spaces ignored; "
+                    "names and phones are masked and cannot be searched."),
     "rows_shown": ("显示 {n:,} / {total:,} 行", "{n:,} of {total:,} rows"),
     "export": ("导出 Excel（所见即所得，已脱敏）", "Export to Excel (what is shown, masked)"),
     "rows_limited": ("共 {n:,} 行，这里显示前 {limit:,} 行；请用左侧筛选或搜索缩小范围。导出包含全部筛选结果。",
@@ -132,25 +148,44 @@ LABELS: dict[str, tuple[str, str]] = {
                           "Meeting mode colours grids ({unit}); no figures per building."),
 }
 
-# columns the build adds to the office's tables
+# columns the build adds to the office's tables (titles distinct from the office's own headers)
 DERIVED_COLUMNS: dict[str, tuple[str, str]] = {
-    "building_id": ("楼栋编码", "Building id"), "grid_id": ("网格编码", "Grid id"),
-    "compound_id": ("小区编码", "Compound id"),
+    "building_id": ("所在楼栋", "Building"), "grid_id": ("所属网格", "Grid"),
+    "compound_id": ("所属小区", "Compound (placed)"),
     "flag": ("颜色", "Colour"), "flag_reasons": ("原因", "Reasons"), "age": ("年龄", "Age"),
     "visit_interval_days": ("走访周期（天）", "Visit interval (days)"), "visit_overdue": ("走访逾期", "Visit overdue"),
-    "placed_by": ("定位方式", "Placed by"), "household_id": ("户编号", "Household id"),
+    "last_visit": ("最近走访", "Last visit"),
+    "placed_by": ("定位方式", "Placed by"), "household_id": ("户编号", "Household ID"),
 }
 
 
 def column_title(table_key: str, column: str, lang: str = "zh") -> str:
-    """A column's title in a table view: the office's header, or the label of a column the build adds."""
+    """A column's title in a table view: the office's header (its English label), or that of a column the build adds.
+
+    Never the internal key: a column neither in the schema nor in
+    :data:`DERIVED_COLUMNS` is a bug that ``tests/dashboard`` catches.
+    """
     table = all_tables().get(table_key)
     if table is not None:
         for col in table.columns:
             if col.key == column:
-                return col.header if lang == "zh" else col.key.replace("_", " ")
+                return col.header if lang == "zh" else col.label_en
     zh, en = DERIVED_COLUMNS.get(column, (column, column))
     return en if lang == "en" else zh
+
+
+def one_language(text: object, lang: str = "zh") -> str:
+    """The side of a stored "中文 / English" text for ``lang``; a text without " / " is shown whole.
+
+    Quality-report texts are written once in both languages, separated by
+    exactly one " / "; a page shows one language.
+    """
+    if not isinstance(text, str):
+        return ""
+    zh, sep, en = text.partition(" / ")
+    if not sep:
+        return text
+    return en.strip() if lang == "en" else zh.strip()
 
 
 TABLES_EN = {"residents": "Residents", "households": "Households", "elderly": "Elderly care",
@@ -161,6 +196,23 @@ _GROUPS_EN = {"aged_80_plus": "Aged 80+", "living_alone": "Living alone", "empty
               "disabled": "Disabled (失能)", "dibao": "Minimum income (低保)", "disability": "Disability",
               "child_in_distress": "Children in distress", "special_hardship": "Extreme hardship (特困)",
               "party_member": "Party-member household"}
+
+
+def table_name(name: str, lang: str = "zh") -> str:
+    """A table's name for ``lang`` from its English key or Chinese name (as stored in the quality layer)."""
+    table = lookup_table(name)
+    if table is None:
+        return name
+    return table.name_zh if lang == "zh" else TABLES_EN.get(table.key, table.name_en)
+
+
+_FLAGS = {"red": ("红色户", "Red"), "yellow": ("黄色户", "Yellow"), "blue": ("蓝色户", "Blue")}
+
+
+def flag_label(flag: object, lang: str = "zh") -> str:
+    """A household colour as a table cell shows it: 红色户 / Red; blank when there is none."""
+    pair = _FLAGS.get(flag) if isinstance(flag, str) else None
+    return "" if pair is None else pair[1 if lang == "en" else 0]
 
 
 def group_label(key: str, lang: str = "zh") -> str:

@@ -1,4 +1,11 @@
-"""Named session-state keys and query parameters, in one place."""
+"""Named session-state keys and query parameters, in one place.
+
+The language and meeting-mode switches in the sidebar are the single source
+of truth for both; a link's ``?lang=en`` or ``?mode=meeting`` only sets them
+when a session starts, and the URL then follows the switches (page links drop
+query parameters: :func:`keep_query_params` puts them back, so a copied URL
+opens the same view).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,12 @@ import streamlit as st
 
 from pipelines.selection import Selection
 
-__all__ = ["COLOUR_MODE", "DRILLED", "FILTER_KEYS", "HEAT", "MEETING", "SELECTION", "current_lang", "current_selection",
-           "meeting_mode"]
+__all__ = ["COLOUR_MODE", "DRILLED", "FILTER_EMPTY", "FILTER_KEYS", "HEAT", "LANG", "MEETING", "SELECTION",
+           "current_lang", "current_selection", "keep_query_params", "meeting_mode"]
 
 COLOUR_MODE = "colour_mode"
 MEETING = "meeting_mode"
+LANG = "ui_lang"
 HEAT = "heat_layer"
 SELECTION = "selection"
 DRILLED = "drilled_into_grid"  # set by the map callback when a click chose a grid
@@ -20,16 +28,32 @@ FILTER_KEYS: dict[str, str] = {
     "age_bands": "f_age_bands", "report_categories": "f_report_categories", "report_statuses": "f_report_statuses",
     "hazard_types": "f_hazard_types", "hazard_statuses": "f_hazard_statuses", "dates": "f_dates",
 }
+# widget key → the value of "nothing chosen" (what 清除筛选 puts back into each widget)
+FILTER_EMPTY: dict[str, object] = {key: () if field == "dates" else [] for field, key in FILTER_KEYS.items()}
 
 
 def current_lang() -> str:
-    """'en' when the page was opened with ``?lang=en``, else 'zh'."""
-    return "en" if st.query_params.get("lang") == "en" else "zh"
+    """'en' or 'zh': the sidebar's language switch, set from ``?lang=en`` when the session starts."""
+    if LANG not in st.session_state:
+        st.session_state[LANG] = "en" if st.query_params.get("lang") == "en" else "zh"
+    return "en" if st.session_state[LANG] == "en" else "zh"
 
 
 def meeting_mode() -> bool:
-    """True with ``?mode=meeting`` or the sidebar toggle: projector view, no personal data sent."""
-    return st.query_params.get("mode") == "meeting" or bool(st.session_state.get(MEETING, False))
+    """The sidebar's meeting toggle (projector view, no personal data sent), set from ``?mode=meeting`` at start."""
+    if MEETING not in st.session_state:
+        st.session_state[MEETING] = st.query_params.get("mode") == "meeting"
+    return bool(st.session_state[MEETING])
+
+
+def keep_query_params() -> None:
+    """Make the URL say what the switches say (only when it differs: every change is a browser history entry)."""
+    wanted = {"lang": "en" if current_lang() == "en" else None, "mode": "meeting" if meeting_mode() else None}
+    for name, value in wanted.items():
+        if value is None and name in st.query_params:
+            del st.query_params[name]
+        elif value is not None and st.query_params.get(name) != value:
+            st.query_params[name] = value
 
 
 def current_selection() -> Selection:

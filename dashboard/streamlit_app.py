@@ -15,9 +15,10 @@ from dashboard import data  # noqa: E402
 from dashboard.assets import ensure_static, use_local_leaflet  # noqa: E402
 from dashboard.components.filters import sidebar_filters  # noqa: E402
 from dashboard.components.style import compact_page  # noqa: E402
+from dashboard.components.switches import sidebar_switches  # noqa: E402
 from dashboard.errors import show_script_error  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-from dashboard.state import MEETING, current_lang, meeting_mode  # noqa: E402
+from dashboard.state import current_lang, meeting_mode  # noqa: E402
 
 lang = current_lang()
 path = data.artifact_path()
@@ -26,10 +27,10 @@ st.set_page_config(page_title=data.app_title(lang) if problem is None else t("ap
 ensure_static()
 use_local_leaflet()
 compact_page()
+sidebar_switches(lang)  # meeting mode and language; the URL follows them across pages
 if problem is not None:  # missing, damaged or truncated: say which file and how to rebuild it, nothing else
     st.error(problem)
     st.stop()
-st.sidebar.toggle(t("meeting", lang), key=MEETING, value=st.query_params.get("mode") == "meeting")
 try:
     # the filters are shared: map, KPIs and tables show the same households
     sidebar_filters(data.load_facts(str(path), data.artifact_version(path)), lang)

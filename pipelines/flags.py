@@ -15,6 +15,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_RULES", "FlagContext", "RulesError", "load_rules", "assign_flags", "CHECKS"]
@@ -124,16 +125,42 @@ def load_rules(path: Path = DEFAULT_RULES) -> dict:
     return rules
 
 
+def _same_fact(rule: dict) -> tuple[object, ...]:
+    """What a rule looks at, thresholds aside: its check and its non-numeric parameters.
+
+    Two rules with the same key differ only in a number (``min_age = 80`` and
+    ``min_age = 60``): the stronger one implies the weaker, so a household
+    matched by both needs only the worse reason.  ``special_group`` with
+    ``category = "特困"`` and ``"低保"`` are different facts and are both listed.
+    """
+    params = {k: v for k, v in rule.items() if k not in ("colour", "reason", "check")}
+    kept = sorted((k, str(v)) for k, v in params.items() if isinstance(v, bool) or not isinstance(v, int | float))
+    return (rule["check"], *kept)
+
+
 def assign_flags(ctx: FlagContext, rules: dict) -> pd.DataFrame:
-    """One colour and the reasons per household, plus last visit and overdue mark."""
+    """One colour and the reasons per household, plus last visit and overdue mark.
+
+    Reasons are listed worst colour first, each once: a weaker colour's reason
+    from the same check as a matched worse rule (60+ alone after 80+ alone) is
+    left out, since it says the same thing less strongly.
+    """
     hh = ctx.households
     reasons = pd.Series("", index=hh.index, dtype=object)
     flag = pd.Series("blue", index=hh.index, dtype=object)
     ordered = [r for c in ("red", "yellow") for r in rules["rule"] if r["colour"] == c]
+    matched: dict[tuple[object, ...], tuple[str, np.ndarray]] = {}  # fact → (colour, households) of a worse rule
     for rule in ordered:  # red rules first, so red reasons are listed first
         params = {k: v for k, v in rule.items() if k not in ("colour", "reason", "check")}
         hit = CHECKS[rule["check"]](ctx, **params).to_numpy(dtype=bool)
-        reasons[hit] = reasons[hit] + rule["reason"] + "；"
+        fact = _same_fact(rule)
+        listed = hit
+        if fact in matched and matched[fact][0] != rule["colour"]:
+            listed = hit & ~matched[fact][1]
+        reasons[listed] = reasons[listed] + rule["reason"] + "；"
+        colour, before = matched.get(fact, (rule["colour"], np.zeros(len(hh), dtype=bool)))
+        if colour == rule["colour"]:
+            matched[fact] = (colour, before | hit)
         if rule["colour"] == "red":
             flag[hit] = "red"
         else:

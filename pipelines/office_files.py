@@ -10,14 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 __all__ = ["export_xlsx", "office_xlsx_bytes", "write_office_xlsx", "write_csv"]
 
@@ -72,10 +77,100 @@ def office_xlsx_bytes(frame: pd.DataFrame, *, title: str | None = None, sheet: s
     return _normalise_zip(buffer.getvalue())
 
 
-def export_xlsx(frame: pd.DataFrame, *, title: str) -> bytes:
-    """An exported view (already masked) as xlsx: a title row, the headers, missing values as empty cells."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return office_xlsx_bytes(clean, title=title, sheet=re.sub(r"[\\/*?:\[\]]", "", title)[:31] or "Sheet1")
+def export_xlsx(frame: pd.DataFrame, *, title: str, yes_no: tuple[str, str] = ("是", "否")) -> bytes:
+    """An exported view (already masked) as xlsx, ready to hand to whoever fixes or follows it up.
+
+    A bold title row, then the header row, frozen and with Excel's filters on;
+    column widths fitted to the text (a Chinese character counts double);
+    yes/no columns as 是/否 (``yes_no``), never 0/1 or True/False; missing values as empty cells.
+
+    Every value is a text cell, never a formula: a text such as
+    ``=HYPERLINK("http://…","点击")`` typed into a report would otherwise run
+    when the file is opened.  Cells are written with an explicit string type
+    and Excel's quote prefix: the cell shows exactly what was typed and stays
+    text when edited (a leading ``'`` written into the value would show up in it).
+    Written in openpyxl's write-only mode: an export of 200,000 rows stays in memory once.
+    """
+    texts = pd.DataFrame({i: _as_text(frame.iloc[:, i], yes_no) for i in range(frame.shape[1])})
+    headers = [str(c) for c in frame.columns]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(re.sub(r"[\\/*?:\[\]]", "", title)[:31] or "Sheet1")
+    last = get_column_letter(max(len(headers), 1))
+    for i, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = _fit_width(header, texts[i - 1])
+    ws.freeze_panes = "A3"  # title and header stay in view while scrolling (set before the first row)
+    ws.auto_filter.ref = f"A2:{last}{len(frame) + 2}"
+    title_cell = WriteOnlyCell(ws, value=title)
+    title_cell.font = Font(bold=True, size=14)
+    ws.append([title_cell])
+    ws.merged_cells.add(f"A1:{last}1")
+    header_font = Font(bold=True)
+    ws.append([_text_cell(ws, h, font=header_font) for h in headers])
+    for row in texts.itertuples(index=False, name=None):
+        ws.append([_text_cell(ws, v) for v in row])
+    wb.properties.created = _FIXED_TIME
+    wb.properties.modified = _FIXED_TIME
+    wb.properties.creator = "泉心社区可视化地图"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _normalise_zip(buffer.getvalue())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(ws: object, value: str | None, *, font: Font | None = None) -> WriteOnlyCell | str | None:
+    """A string cell (type ``s``, never ``f`` or ``e``); a text Excel would run as a formula gets the quote prefix.
+
+    Plain texts go as they are (openpyxl stores them as strings); only the few
+    that openpyxl would take for a formula or an error value are wrapped.
+    """
+    if value is None:
+        return None
+    risky = value.startswith(_FORMULA_START) or value in ERROR_CODES
+    if not risky and font is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = risky
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _as_text(values: pd.Series, yes_no: tuple[str, str]) -> pd.Series:
+    """One column as the text a reader expects: 是/否, dates without midnight, 3 not 3.0; None when missing."""
+    missing = values.isna()
+    if pd.api.types.is_bool_dtype(values):
+        out = values.map({True: yes_no[0], False: yes_no[1]})
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        present = values.dropna()
+        fmt = "%Y-%m-%d" if (present == present.dt.normalize()).all() else "%Y-%m-%d %H:%M"
+        out = values.dt.strftime(fmt)
+    else:
+        out = values.map(lambda v: _one_text(v, yes_no))
+    return out.astype(object).where(~missing, None)
+
+
+def _one_text(value: object, yes_no: tuple[str, str]) -> str | None:
+    if isinstance(value, bool | np.bool_):
+        return yes_no[0] if value else yes_no[1]
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else (f"{int(value)}" if float(value).is_integer() else f"{value}")
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M")
+    return None if value is None else str(value)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in Excel: a wide (Chinese) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit_width(header: str, values: pd.Series) -> float:
+    """A column width that fits the header and the longest value (between 6 and 60 characters)."""
+    widest = max([_display_width(header) + 2, *(_display_width(v) for v in values.dropna().unique())])
+    return float(min(max(widest + 2, 6), 60))
 
 
 def _normalise_zip(data: bytes) -> bytes:

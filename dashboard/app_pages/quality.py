@@ -7,7 +7,8 @@ from functools import partial
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import t
+from dashboard.i18n import t, table_name
+from dashboard.readable import readable_quality
 from dashboard.state import current_lang
 from pipelines.office_files import export_xlsx
 
@@ -22,21 +23,22 @@ def render() -> None:
     quality = data.load_quality(str(path), data.artifact_version(path))
     st.title(t("page_quality", lang))
     st.caption(t("quality_help", lang))
-    quality = quality.assign(severity=quality["severity"].map(lambda s: t(f"sev_{s}", lang)))
-    summary = quality.groupby(["table", "severity"]).size().unstack(fill_value=0)
-    summary.index.name = t("table", lang)
-    summary.columns.name = None
     cols = st.columns(3)
-    cols[0].metric(t("rows_rejected", lang), int((quality["severity"] == t("sev_error", lang)).sum()))
-    cols[1].metric(t("rows_warned", lang), int((quality["severity"] == t("sev_warning", lang)).sum()))
+    cols[0].metric(t("rows_rejected", lang), int((quality["severity"] == "error").sum()))
+    cols[1].metric(t("rows_warned", lang), int((quality["severity"] == "warning").sum()))
     cols[2].metric(t("tables_affected", lang), int(quality["table"].nunique()))
+    shown = readable_quality(quality, lang)
+    severity, table = t("q_severity", lang), t("q_table", lang)
+    summary = shown.groupby([table, severity]).size().unstack(fill_value=0)
+    summary.columns.name = None
     st.dataframe(summary, width="stretch")
-    tables = sorted(quality["table"].unique())
-    chosen = st.selectbox(t("table", lang), tables, index=None, placeholder=t("all", lang))
-    shown = quality if chosen is None else quality[quality["table"] == chosen]
-    shown = shown.sort_values(["table", "row"]).rename(columns={k: t(f"q_{k}", lang) for k in shown.columns})
+    tables = sorted(quality["table"].dropna().unique())
+    chosen = st.selectbox(t("table", lang), tables, index=None, placeholder=t("all", lang),
+                          format_func=lambda n: table_name(n, lang))
+    if chosen is not None:
+        shown = shown[shown[table] == table_name(chosen, lang)]
     st.dataframe(shown, width="stretch", hide_index=True)
-    title = t("page_quality", lang) + (f"·{chosen}" if chosen else "")
+    title = t("page_quality", lang) + (f"·{table_name(chosen, lang)}" if chosen else "")
     st.download_button(t("quality_export", lang), data=partial(export_xlsx, shown, title=title),
                        file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import TABLES_EN, column_title, t
+from dashboard.i18n import TABLES_EN, t
+from dashboard.readable import matches
 from dashboard.state import current_lang, current_selection
 from pipelines.office_files import export_xlsx
 from pipelines.schema import TABLES
@@ -34,20 +34,16 @@ def render() -> None:
     keys = list(TABLES)
     names = {k: (TABLES[k].name_zh if lang == "zh" else TABLES_EN.get(k, TABLES[k].name_en)) for k in keys}
     key = st.radio(t("table", lang), keys, format_func=lambda k: names[k], horizontal=True, key="table_choice")
-    frame, flags = data.table_view(str(path), version, current_selection(), key, _LAYERS.get(key, key))
-    if frame is None:
+    shown, flags = data.table_view(str(path), version, current_selection(), key, _LAYERS.get(key, key), lang)
+    if shown is None:
         st.warning(t("table_missing", lang))
         return
     query = st.text_input(t("search", lang), key="table_search", help=t("search_help", lang)).strip()
-    if query:
-        hit = _search(frame, query)
-        frame, flags = frame[hit], flags[hit]
-    st.caption(t("rows_shown", lang).format(n=len(frame), total=data.table_size(str(path), version,
+    if query:  # what the viewer sees: the colour as shown, names not codes, masked values
+        hit = matches(shown, query)
+        shown, flags = shown[hit].reset_index(drop=True), flags[hit.to_numpy()]
+    st.caption(t("rows_shown", lang).format(n=len(shown), total=data.table_size(str(path), version,
                                                                                  _LAYERS.get(key, key))))
-    shown = frame.rename(columns={c: column_title(key, c, lang) for c in frame.columns})
-    if "flag" in frame.columns:
-        shown[column_title(key, "flag", lang)] = frame["flag"].map(lambda f: t(f, lang) if isinstance(f, str) else "")
-    shown = shown.reset_index(drop=True)
     page = shown.head(SHOW_LIMIT)  # a district's 820 k residents must not all travel to the browser
     if len(shown) > SHOW_LIMIT:
         st.info(t("rows_limited", lang).format(limit=SHOW_LIMIT, n=len(shown)))
@@ -58,19 +54,12 @@ def render() -> None:
     else:
         st.dataframe(page, hide_index=True, width="stretch", height=560)
     too_many = len(shown) > EXPORT_LIMIT
-    st.download_button(t("export", lang), data=partial(export_xlsx, shown, title=names[key]),
+    st.download_button(t("export", lang), data=partial(export_xlsx, shown, title=names[key],
+                                                       yes_no=(t("yes", lang), t("no", lang))),
                        file_name=f"{names[key]}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        disabled=shown.empty or too_many,
                        help=t("export_too_many", lang).format(limit=EXPORT_LIMIT) if too_many else None)
-
-
-def _search(frame: pd.DataFrame, query: str) -> pd.Series:
-    """Rows where any column contains ``query`` (plain text, case-insensitive)."""
-    hit = pd.Series(False, index=frame.index)
-    for column in frame.columns:  # one vectorised pass per column, not per row
-        hit |= frame[column].astype(str).str.contains(query, case=False, regex=False)
-    return hit
 
 
 render()

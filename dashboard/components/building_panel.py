@@ -32,11 +32,15 @@ def building_panel(properties: dict[str, object], households: pd.DataFrame, lang
         t("colour", lang): mine["flag"].map(lambda f: t(f, lang)),
         t("unit", lang): mine["unit"].fillna("").map(lambda u: f"{u}单元" if u and lang == "zh" else u),
         t("members", lang): mine["members"],
-        t("reasons", lang): mine["flag_reasons"].fillna(""),
         t("last_visit", lang): pd.to_datetime(mine["last_visit"], errors="coerce").dt.strftime("%Y-%m-%d")
         .fillna("—"),
-        t("overdue", lang): mine["visit_overdue"].fillna(0).astype(int).map(lambda v: t("yes", lang) if v else ""),
+        t("overdue_short", lang): mine["visit_overdue"].fillna(0).astype(int).map(
+            lambda v: t("yes", lang) if v else ""),
+        t("reasons", lang): mine["flag_reasons"].fillna(""),
     })
     styles = mine["flag"].map(_FLAG_CELL).fillna("").tolist()
     styled = view.style.apply(lambda column: styles, subset=[t("colour", lang)])
-    st.dataframe(styled, hide_index=True, width="stretch", height=420)
+    # fixed widths for the short columns and the reasons last: every column in view at 1920 px
+    widths = {"colour": 68, "unit": 56, "members": 48, "last_visit": 92, "overdue_short": 48, "reasons": 300}
+    config = {t(key, lang): st.column_config.Column(width=px) for key, px in widths.items()}
+    st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config=config)

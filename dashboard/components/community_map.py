@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 import folium
 import folium.plugins
-from branca.element import Element
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from shapely.ops import polylabel
 
-__all__ = ["COLOUR_MODES", "GRID_ONLY_MODES", "FACILITY_STYLE", "Measure", "build_map", "legend_items", "measure_for"]
+from dashboard.assets import STATIC_URL
+
+__all__ = ["COLOUR_MODES", "GRID_ONLY_MODES", "FACILITY_STYLE", "Measure", "build_map", "grid_label_points",
+           "legend_items", "measure_for"]
 
 # facility kind → (colour, radius in px); partner units and organisations share one muted colour
 FACILITY_STYLE: dict[str, tuple[str, int]] = {
@@ -42,20 +50,21 @@ class Measure:
     level: str = "building"  # "building" or "grid"
     labels: tuple[str, ...] = ()  # legend texts for categorical measures
     unit: str = ""  # i18n key of the unit shown after the legend title
+    counts: bool = False  # whole numbers: bins read 0 / 1 / 2 / ≥3, not "< 1 / 1 – <2"
 
 
 # colour mode → building-level measure (the user's choice) and its grid-level twin (per 100 households)
 COLOUR_MODES: dict[str, tuple[Measure, Measure]] = {
-    "by_red": (Measure("red", (1, 2, 3), tuple(_REDS)),
+    "by_red": (Measure("red", (1, 2, 3), tuple(_REDS), counts=True),
                Measure("red_per_100", (2, 5, 10), tuple(_REDS), level="grid", unit="per_100")),
     "by_worst": (Measure("worst", (1, 2, 3), ("#d9d9d9", "#2c7fb8", "#fdd835", "#d7301f"),
                          labels=("no_households", "blue", "yellow", "red")),
                  Measure("red_per_100", (2, 5, 10), tuple(_REDS), level="grid", unit="per_100")),
     "by_old": (Measure("share_60_plus", (0.2, 0.35, 0.5), tuple(_PURPLES), "{:.0%}"),
                Measure("share_60_plus", (0.2, 0.35, 0.5), tuple(_PURPLES), "{:.0%}", level="grid")),
-    "by_reports": (Measure("reports_open", (1, 3, 6), tuple(_ORANGES)),
+    "by_reports": (Measure("reports_open", (1, 3, 6), tuple(_ORANGES), counts=True),
                    Measure("reports_open_per_100", (1, 2, 4), tuple(_ORANGES), "{:g}", level="grid", unit="per_100")),
-    "by_hazards": (Measure("open_hazards", (1, 2, 3), tuple(_ORANGES)),
+    "by_hazards": (Measure("open_hazards", (1, 2, 3), tuple(_ORANGES), counts=True),
                    Measure("hazards_open_per_100", (0.5, 1, 2), tuple(_ORANGES), "{:g}", level="grid",
                            unit="per_100")),
     # hotspots: reports and hazards per 100 households per 30 days, grid level only (fixed scale)
@@ -76,18 +85,94 @@ def measure_for(mode: str, *, grid_level: bool) -> Measure:
 def legend_items(measure: Measure, label: object = None) -> list[tuple[str, str]]:
     """(colour, range text) pairs for the legend; always the bins drawn.
 
-    ``label`` translates the texts of a categorical measure (an i18n function).
+    Counts read as whole numbers (0 / 1 / 2 / ≥3, or 0 / 1–2 / 3–5 / ≥6);
+    rates and shares as plain ranges (<2 / 2–5 / 5–10 / ≥10, a value on an
+    edge counting in the upper bin).  ``label`` translates the texts of a
+    categorical measure (an i18n function).
     """
     if measure.labels:
         return [(c, label(k) if callable(label) else k) for c, k in zip(measure.colours, measure.labels, strict=True)]
-    fmt, edges = measure.fmt, measure.edges
-    texts = [f"< {fmt.format(edges[0])}"]
-    texts += [f"{fmt.format(a)} – <{fmt.format(b)}" for a, b in zip(edges, edges[1:], strict=False)]
-    texts.append(f"≥ {fmt.format(edges[-1])}")
+    edges = measure.edges
+    if measure.counts:
+        lows = [0, *(int(e) for e in edges[:-1])]
+        texts = [str(lo) if lo == int(hi) - 1 else f"{lo}–{int(hi) - 1}" for lo, hi in zip(lows, edges, strict=True)]
+    else:
+        fmt = measure.fmt
+        texts = [f"<{fmt.format(edges[0])}"]
+        texts += [f"{fmt.format(a)}–{fmt.format(b)}" for a, b in zip(edges, edges[1:], strict=False)]
+    texts.append(f"≥{int(edges[-1])}" if measure.counts else f"≥{measure.fmt.format(edges[-1])}")
     return list(zip(measure.colours, texts, strict=True))
 
 
+def grid_label_points(grids: gpd.GeoDataFrame, avoid: gpd.GeoSeries, *, metres_per_px: float = 1.5,
+                      clearance_m: float = 25.0) -> gpd.GeoSeries:
+    """A point inside each grid where its name's label box sits clear of ``avoid`` (the facility dots).
+
+    Candidates are the pole of inaccessibility (polylabel), a representative
+    point and a lattice over the grid; the box (its size from the name's
+    length, ``metres_per_px`` at the usual zoom) must lie inside the grid,
+    then the candidate farthest from any dot (up to ``clearance_m``) wins,
+    ties going to the one nearest the grid's middle.
+    """
+    crs = grids.estimate_utm_crs()
+    shapes = grids.geometry.to_crs(crs)
+    obstacles = avoid.to_crs(crs).values if len(avoid) else None
+    tree = shapely.STRtree(obstacles) if obstacles is not None else None
+    chosen = []
+    for name, shape in zip(grids["name"], shapes, strict=True):
+        if shape is None or shape.is_empty:
+            chosen.append(shape)
+            continue
+        part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
+        middle = polylabel(part, tolerance=1.0)
+        candidates = _candidates(part, middle)
+        half_w, half_h = (len(str(name)) * 15 + 16) * metres_per_px / 2, 26 * metres_per_px / 2
+        x, y = shapely.get_x(candidates), shapely.get_y(candidates)
+        boxes = shapely.box(x - half_w, y - half_h, x + half_w, y + half_h)
+        clear = np.full(len(candidates), clearance_m)
+        if tree is not None:
+            (hit, _), dist = tree.query_nearest(boxes, max_distance=clearance_m, return_distance=True)
+            clear[hit] = np.minimum(clear[hit], dist)
+        score = shapely.contains(part, boxes) * 1e6 + clear * 1e3 - shapely.distance(candidates, middle)
+        chosen.append(candidates[int(np.argmax(score))])
+    return gpd.GeoSeries(chosen, index=grids.index, crs=crs).to_crs(grids.crs)
+
+
+def _candidates(part: shapely.Polygon, middle: shapely.Point, steps: int = 14) -> np.ndarray:
+    """Points to try for a label: the polygon's middle, a representative point and a lattice inside it."""
+    x0, y0, x1, y1 = part.bounds
+    xs, ys = np.meshgrid(np.linspace(x0, x1, steps + 2)[1:-1], np.linspace(y0, y1, steps + 2)[1:-1])
+    lattice = shapely.points(xs.ravel(), ys.ravel())
+    lattice = lattice[shapely.contains(part, lattice)]
+    return np.concatenate([[middle, part.representative_point()], lattice])
+
+
 _HEAT_CSS = "<style>.leaflet-heatmap-layer{pointer-events:none}</style>"  # the heat canvas must not eat clicks
+# a grid's name on a light box: readable on the darkest fill and on a basemap
+_LABEL_CSS = ("<style>.grid-label div{display:inline-block;font-size:15px;font-weight:700;color:#1f3b73;"
+              "white-space:nowrap;background:rgba(255,255,255,0.88);border:1px solid #1f3b73;border-radius:3px;"
+              "padding:0 5px;line-height:20px;transform:translate(-50%,-50%)}</style>")
+
+
+class _MapSetup(MacroElement):
+    """Leaflet's own controls, offline and plain.
+
+    A metric-only scale bar; the attribution prefix as the plain word
+    "Leaflet" (1.9's prefix carries a flag icon); and the default marker
+    icons' folder, which Leaflet otherwise guesses wrong from the CSS URL
+    (two 404s per map).
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        L.Icon.Default.imagePath = {{ this.images|tojson }};
+        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+    {% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapSetup"
+        self.images = f"{STATIC_URL}/leaflet/images/"
 
 
 def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str],
@@ -101,8 +186,9 @@ def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str]
     # keyboard=False: a focusable map container makes the browser scroll it into view on the
     # first mousedown, so the click lands ~20 px away from where the user pressed
     # zoom_snap 0.25: the community fills the frame instead of jumping to the next whole zoom level
-    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=True, prefer_canvas=False, keyboard=False,
+    fmap = folium.Map(tiles=None, zoom_control=True, control_scale=False, prefer_canvas=False, keyboard=False,
                       zoom_snap=0.25)
+    _MapSetup().add_to(fmap)  # before any marker: it sets where the marker icons are
     if tiles:
         folium.TileLayer(tiles=tiles["url"], attr=tiles.get("attribution", ""), name="basemap",
                          subdomains=tiles.get("subdomains", "abc"), max_zoom=19).add_to(fmap)
@@ -153,10 +239,10 @@ def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str]
     if heat:
         fmap.get_root().header.add_child(Element(_HEAT_CSS))
         folium.plugins.HeatMap(heat, name="heat", radius=18, blur=14, min_opacity=0.35).add_to(fmap)
+    if layers["grid_labels"]:
+        fmap.get_root().header.add_child(Element(_LABEL_CSS))
     for name, lat, lon in layers["grid_labels"]:
-        folium.Marker([lat, lon], icon=folium.DivIcon(
-            html=f'<div style="font-size:15px;font-weight:700;color:#1f3b73;white-space:nowrap;'
-                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{name}</div>', icon_size=(80, 20), icon_anchor=(40, 10)),
-            interactive=False, keyboard=False,
-        ).add_to(fmap)
+        folium.Marker([lat, lon], icon=folium.DivIcon(html=f"<div>{name}</div>", icon_size=(0, 0),
+                                                      class_name="grid-label"),
+                      interactive=False, keyboard=False).add_to(fmap)
     return fmap

@@ -14,15 +14,27 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import group_label, t
-from dashboard.state import FILTER_KEYS, SELECTION
+from dashboard.state import FILTER_EMPTY, FILTER_KEYS, SELECTION
 from pipelines.selection import AGE_BANDS, GROUPS, CommunityFacts, Selection
 
 __all__ = ["sidebar_filters"]
 
 
 def _reset() -> None:
-    for key in FILTER_KEYS.values():
-        st.session_state.pop(key, None)
+    """Button callback: put every filter widget back to "nothing chosen".
+
+    Setting the widget's own value (not deleting its key) is what makes the
+    sidebar show it cleared; a deleted key leaves the old choice on screen, and
+    the browser sends it back with the next click.
+    """
+    for key, empty in FILTER_EMPTY.items():
+        st.session_state[key] = list(empty) if isinstance(empty, list) else empty
+
+
+def _choose(where: object, label: str, options: list[str], key: str, lang: str, **kwargs: object) -> list[str]:
+    """A multiselect where nothing chosen means all (so no English "Select all" entry of Streamlit's own)."""
+    return where.multiselect(label, options, key=key, placeholder=t("all", lang),  # type: ignore[attr-defined]
+                             select_all=False, **kwargs)
 
 
 def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
@@ -30,16 +42,16 @@ def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
     side = st.sidebar
     side.markdown(f"**{t('filters', lang)}**")
     grid_names = dict(zip(facts.grid_ids, facts.grid_names, strict=True))
-    grids = side.multiselect(t("grid", lang), list(facts.grid_ids), format_func=lambda g: grid_names.get(g, g),
-                             key=FILTER_KEYS["grids"], placeholder=t("all", lang))
+    grids = _choose(side, t("grid", lang), list(facts.grid_ids), FILTER_KEYS["grids"], lang,
+                    format_func=lambda g: grid_names.get(g, g))
     in_grids = facts.building_compound[np.isin(facts.building_grid, pd.Categorical(
         grids, categories=facts.grid_ids).codes)] if grids else np.arange(len(facts.compound_ids))
     compound_names = dict(zip(facts.compound_ids, facts.compound_names, strict=True))
     compound_options = [facts.compound_ids[i] for i in sorted(set(in_grids.tolist())) if i >= 0]
     chosen = [c for c in st.session_state.get(FILTER_KEYS["compounds"], []) if c in compound_options]
     st.session_state[FILTER_KEYS["compounds"]] = chosen  # a compound outside the chosen grids drops out
-    compounds = side.multiselect(t("compound", lang), compound_options, key=FILTER_KEYS["compounds"],
-                                 format_func=lambda c: compound_names.get(c, c), placeholder=t("all", lang))
+    compounds = _choose(side, t("compound", lang), compound_options, FILTER_KEYS["compounds"], lang,
+                        format_func=lambda c: compound_names.get(c, c))
     # pills: every choice visible and one click away (and lighter to draw than a drop-down)
     flags = side.pills(t("colour", lang), ["red", "yellow", "blue"], format_func=lambda f: t(f, lang),
                        key=FILTER_KEYS["flags"], selection_mode="multi") or []
@@ -48,16 +60,18 @@ def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
     ages = side.pills(t("age_band", lang), list(AGE_BANDS), key=FILTER_KEYS["age_bands"],
                       selection_mode="multi") or []
     with side.expander(t("reports_and_hazards", lang)):
-        report_categories = st.multiselect(t("report_category", lang), facts.options["report_categories"],
-                                           key=FILTER_KEYS["report_categories"], placeholder=t("all", lang))
-        report_statuses = st.multiselect(t("report_status", lang), facts.options["report_statuses"],
-                                         key=FILTER_KEYS["report_statuses"], placeholder=t("all", lang))
-        hazard_types = st.multiselect(t("hazard_type", lang), facts.options["hazard_types"],
-                                      key=FILTER_KEYS["hazard_types"], placeholder=t("all", lang))
-        hazard_statuses = st.multiselect(t("hazard_status", lang), facts.options["hazard_statuses"],
-                                         key=FILTER_KEYS["hazard_statuses"], placeholder=t("all", lang))
+        report_categories = _choose(st, t("report_category", lang), facts.options["report_categories"],
+                                    FILTER_KEYS["report_categories"], lang)
+        report_statuses = _choose(st, t("report_status", lang), facts.options["report_statuses"],
+                                  FILTER_KEYS["report_statuses"], lang)
+        hazard_types = _choose(st, t("hazard_type", lang), facts.options["hazard_types"],
+                               FILTER_KEYS["hazard_types"], lang)
+        hazard_statuses = _choose(st, t("hazard_status", lang), facts.options["hazard_statuses"],
+                                  FILTER_KEYS["hazard_statuses"], lang)
         first, last = facts.days or (date.today(), date.today())
-        dates = st.date_input(t("dates", lang), value=(), min_value=first, max_value=last,
+        # no range chosen at first, set through the key (the clear button sets the same key)
+        st.session_state.setdefault(FILTER_KEYS["dates"], FILTER_EMPTY[FILTER_KEYS["dates"]])
+        dates = st.date_input(t("dates", lang), min_value=first, max_value=last,
                               key=FILTER_KEYS["dates"], help=t("dates_help", lang))
     side.button(t("reset_filters", lang), on_click=_reset)
     picked = tuple(dates) if isinstance(dates, tuple | list) else (dates,)

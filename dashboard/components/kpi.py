@@ -11,6 +11,8 @@ __all__ = ["kpi_strip", "kpi_texts"]
 
 _ROWS = (("households", "residents", "share_60_plus", "overdue_visits", "open_reports"),
          ("red", "yellow", "blue", "open_needs", "open_hazards"))
+# figures counted by place (and their own filters), not by the household filters (colour, group, age band)
+_BY_PLACE = frozenset({"open_reports", "open_hazards"})
 
 
 def kpi_texts(figures: dict[str, object], *, meeting: bool) -> dict[str, str]:
@@ -35,12 +37,20 @@ def kpi_texts(figures: dict[str, object], *, meeting: bool) -> dict[str, str]:
     return texts
 
 
-def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False) -> None:
-    """Draw the figures as ``st.metric`` tiles (see :func:`kpi_texts` for meeting mode)."""
+def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False,
+              households_filtered: bool = False) -> None:
+    """Draw the figures as ``st.metric`` tiles (see :func:`kpi_texts` for meeting mode).
+
+    Reports and hazards belong to places, not households: their tiles say so
+    (``help``), and when a household filter is on a caption under the strip
+    says which figures it narrows.
+    """
     texts = kpi_texts(figures, meeting=meeting)
     for row in _ROWS:
         for col, key in zip(st.columns(len(row)), row, strict=True):
-            col.metric(t(key, lang), texts[key])
+            col.metric(t(key, lang), texts[key], help=t("place_only_help", lang) if key in _BY_PLACE else None)
+    if households_filtered:
+        st.caption(t("place_only_note", lang))
     if meeting and int(figures["households"]) < MIN_GROUP:  # type: ignore[call-overload]
         st.info(t("meeting_too_few", lang).format(n=MIN_GROUP))
     elif meeting:

@@ -11,13 +11,7 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
-
-
-@pytest.fixture
-def app(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("COMMUNITY_GPKG", str(demo_artifact))
-    return AppTest.from_file(APP, default_timeout=60)
+from tests.dashboard.conftest import APP
 
 
 def _map_args(at: AppTest) -> dict:
@@ -82,7 +76,8 @@ def test_quality_page_lists_problems_with_masked_personal_data(app: AppTest, dem
     quality = pyogrio.read_dataframe(demo_artifact, layer="quality", read_geometry=False)
     table = app.dataframe[1].value
     assert len(table) == len(quality)
-    assert "最接近的小区：广生泉小区" in " ".join(table["修改建议"].astype(str))
+    suggestions = " ".join(table["修改建议"].astype(str))
+    assert "最接近的小区：广生泉小区" in suggestions and " / " not in suggestions and "closest" not in suggestions
     bad_id = quality.loc[quality["column"] == "身份证号", "value"].iloc[0]
     page_text = " ".join(str(v) for df in app.dataframe for v in df.value.astype(str).to_numpy().ravel())
     assert bad_id not in page_text and f"{bad_id[:2]}{'*' * 14}{bad_id[-2:]}" in page_text
@@ -164,7 +159,7 @@ def test_report_filters_and_hotspot_view(app: AppTest, demo_artifact: Path) -> N
     assert {m.label: m.value for m in app.metric}["未办结诉求"] == f"{len(open_noise):,}"
     app.main.radio[0].set_value("hotspot").run()
     legend = " ".join(md.value for md in app.markdown)
-    assert "每百户每月" in legend and "≥ 12" in legend
+    assert "每百户每月" in legend and "≥12" in legend
     script = _map_script(app)
     assert script.count('"grid_id"') >= 10 and "fillColor" in script
     app.main.checkbox(key="heat_layer").check().run()

@@ -7,6 +7,7 @@ except in CI (``CI=true``), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -136,32 +137,64 @@ def browser(chromium_path: str):  # type: ignore[no-untyped-def]
         chromium.close()
 
 
+# Opened at a page's own URL (/tables), Streamlit's frontend first looks for its server under that
+# path (/tables/_stcore/health, /tables/_stcore/host-config), gets 404 and falls back to the root:
+# Streamlit's own probe, not an asset of ours. Only that exact pattern is let through.
+_STREAMLIT_BASE_PROBE = re.compile(r"^https?://127\.0\.0\.1:\d+/[^/?#]+/_stcore/(health|host-config)$")
+
+
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
-    """A fresh 1920×1080 page that records every request to another host."""
+    """A fresh 1920×1080 page that records every request to another host and every failed response.
+
+    Every test ends with no response of status 400 or more (a missing marker
+    icon, a 404 of any asset): checked when the page closes.
+    """
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     pg = context.new_page()
     pg.foreign_requests = []  # type: ignore[attr-defined]
+    pg.failed_responses = []  # type: ignore[attr-defined]
 
     def record(request) -> None:  # type: ignore[no-untyped-def]
         host = request.url.split("/")[2] if "://" in request.url else ""
         if request.url.startswith(("http://", "https://", "ws://", "wss://")) and not host.startswith("127.0.0.1"):
             pg.foreign_requests.append(request.url)  # type: ignore[attr-defined]
 
+    def failed(response) -> None:  # type: ignore[no-untyped-def]
+        if response.status >= 400 and not _STREAMLIT_BASE_PROBE.search(response.url):
+            pg.failed_responses.append(f"{response.status} {response.url}")  # type: ignore[attr-defined]
+
     pg.on("request", record)
+    pg.on("response", failed)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield pg
     context.close()
+    assert pg.failed_responses == [], "responses with status >= 400"  # type: ignore[attr-defined]
 
 
 def wait_for_app(pg, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the Streamlit script has finished running (no sleeps)."""
+    """Wait until the Streamlit script has finished running (no sleeps).
+
+    Right after a navigation the attribute can say "notRunning" before the
+    first run has started: follow it with :func:`wait_for_text` (or another
+    wait on a specific element) before reading the page.
+    """
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
 
 
+def wait_for_text(pg, *texts: str, selector: str = "body", timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the element ``selector`` shows every one of ``texts`` and the script has finished."""
+    pg.wait_for_function(
+        """([selector, texts]) => { const el = document.querySelector(selector);
+        return el !== null && texts.every(t => el.innerText.includes(t)); }""", arg=[selector, list(texts)],
+        timeout=timeout)
+    wait_for_app(pg, timeout)
+
+
 def map_frame(pg):  # type: ignore[no-untyped-def]
-    """The map iframe's frame once Leaflet has drawn."""
+    """The map iframe's frame once Leaflet has drawn (``window.map`` exists)."""
     handle = pg.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=30_000)
     frame = handle.content_frame()
     frame.wait_for_selector(".leaflet-container", timeout=30_000)
+    frame.wait_for_function("() => window.map !== undefined", timeout=30_000)
     return frame

@@ -113,3 +113,15 @@ def test_unknown_check_in_rules_file_is_named(tmp_path) -> None:  # type: ignore
                    'check="nonsense"\n', encoding="utf-8")
     with pytest.raises(RulesError, match="nonsense"):
         load_rules(bad)
+
+
+def test_a_reason_is_listed_once_worst_first() -> None:
+    # 80+ alone implies 60+ alone: the yellow reason of the same check says the same thing less strongly
+    assert _flag(_ctx([("P1", "H1", 85)])) == ("red", "80岁以上老人独居或空巢")
+    couple = _ctx([("P1", "H1", 82), ("P2", "H1", 66)], groups=[("P2", "低保", None)])
+    assert _flag(couple) == ("red", "80岁以上老人独居或空巢；低保户")
+
+
+def test_different_facts_of_one_check_are_all_listed() -> None:
+    ctx = _ctx([("P1", "H1", 40), ("P2", "H1", 12)], groups=[("P1", "低保", None), ("P2", "困境儿童", None)])
+    assert _flag(ctx) == ("red", "困境儿童；低保户")
