@@ -38,7 +38,7 @@ from pipelines.publish import ArtifactError, check_artifact, read_meta
 
 __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact_problem", "artifact_version",
            "building_at", "grid_at", "load_changes",
-           "households_of", "load_facts", "load_households", "load_meta", "load_quality",
+           "households_of", "load_facts", "load_households", "load_meta", "quality_rows", "quality_summary",
            "load_table", "map_layers", "place_names", "selected", "table_size", "table_view", "tile_config",
            "tiles_gcj02", "view"]
 
@@ -413,11 +413,38 @@ def households_of(path: str, version: float, selection: sel.Selection, building_
     return households[chosen.households & (households["building_id"] == building_id).to_numpy()]
 
 
-@st.cache_data(show_spinner=False)
-def load_quality(path: str, version: float) -> pd.DataFrame:
-    """The quality layer with personal values masked on the server."""
-    quality = pyogrio.read_dataframe(path, layer="quality", read_geometry=False)
-    return mask_quality(quality)
+QUALITY_PAGE = 500  # problem rows sent to the browser at a time
+QUALITY_EXPORT_LIMIT = 50_000  # rows in one export of the problem list
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quality_where(table: str | None, problem: str | None) -> str:
+    parts = [f'"table" = {_sql_text(table)}' if table else "", f"problem = {_sql_text(problem)}" if problem else ""]
+    parts = [p for p in parts if p]
+    return (" WHERE " + " AND ".join(parts)) if parts else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def quality_summary(path: str, version: float) -> pd.DataFrame:
+    """Rows of the quality layer per table, severity and problem (counted in the database, not loaded)."""
+    return pyogrio.read_dataframe(path, sql='SELECT "table", severity, problem, COUNT(*) AS rows FROM quality '
+                                            'GROUP BY "table", severity, problem ORDER BY rows DESC',
+                                  read_geometry=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def quality_rows(path: str, version: float, table: str | None, problem: str | None, offset: int,
+                 limit: int = QUALITY_PAGE) -> pd.DataFrame:
+    """One page of the quality layer (a table and problem, or all), personal values masked on the server.
+
+    A huge bad table gives millions of problem rows: only the page shown is read and sent.
+    """
+    sql = (f"SELECT * FROM quality{_quality_where(table, problem)} ORDER BY \"table\", row "
+           f"LIMIT {int(limit)} OFFSET {int(offset)}")
+    return mask_quality(pyogrio.read_dataframe(path, sql=sql, read_geometry=False))
 
 
 @st.cache_data(show_spinner=False)

@@ -29,7 +29,7 @@ use_local_leaflet()
 compact_page()
 sidebar_switches(lang)  # meeting mode and language; the URL follows them across pages
 if problem is not None:  # missing, damaged or truncated: say which file and how to rebuild it, nothing else
-    st.error(problem)
+    st.error(problem)  # our own text and the admin's path: no data in it
     st.stop()
 try:
     # the filters are shared: map, KPIs and tables show the same households

@@ -82,7 +82,8 @@ def _locate_points(frame: pd.DataFrame, tf: TableFile | None, keep: pd.Series | 
         mask = pd.Series(False, index=tf.frame.index)
         mask[frame.index[~located.to_numpy()]] = True
         quality.add(tf, mask, address_col, "无法定位：无坐标，地址也无法匹配楼栋 / cannot be located",
-                    suggestion="补填经纬度或写明 小区+楼号", severity="error")
+                    suggestion="补填经纬度或写明 小区+楼号 / add coordinates, or the compound and building",
+                    severity="error")
         keep &= ~mask
     out = gpd.GeoDataFrame(frame[located.to_numpy()].copy(), geometry=points[located.to_numpy()], crs="EPSG:4326")
     areas = points_to_areas(out, buildings, grids)

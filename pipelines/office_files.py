@@ -24,6 +24,8 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from pipelines.readers import strip_controls
+
 __all__ = ["export_xlsx", "office_xlsx_bytes", "write_office_xlsx", "write_csv"]
 
 _FIXED_TIME = datetime(2026, 11, 28, 8, 0, 0)
@@ -127,6 +129,7 @@ def _text_cell(ws: object, value: str | None, *, font: Font | None = None) -> Wr
     """
     if value is None:
         return None
+    value = strip_controls(value)  # Excel cannot hold them: the export would fail with no file at all
     risky = value.startswith(_FORMULA_START) or value in ERROR_CODES
     if not risky and font is None:
         return value

@@ -22,6 +22,7 @@ from dashboard.components.community_map import (
 from dashboard.components.grid_table import grid_table
 from dashboard.components.kpi import kpi_strip
 from dashboard.i18n import facility_kind, t
+from dashboard.safe_text import md
 from dashboard.state import COLOUR_MODE, DRILLED, FILTER_KEYS, HEAT, current_lang, current_selection, meeting_mode
 from pipelines.selection import Selection
 
@@ -82,10 +83,8 @@ def render() -> None:
     meta = data.load_meta(str(path), version)
     if meeting:
         st.markdown(_MEETING_CSS, unsafe_allow_html=True)
-    st.title(data.app_title(lang) + (f" · {t('meeting', lang)}" if meeting else ""))
-    note = f"{t('reference_date', lang)}：{meta.get('reference_date', '')}"
-    if meta.get("community"):
-        note = f"**{meta['community']}** · {note}"
+    st.title(md(data.app_title(lang)) + (f" · {t('meeting', lang)}" if meeting else ""))  # data: never markup
+    note = f"{t('reference_date', lang)}：{md(meta.get('reference_date', ''))}"
     if not selection.is_empty():
         note += f" · **{t('filtered', lang)}**"
     st.caption(note)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.safe_text import md
 
 __all__ = ["building_panel"]
 
@@ -17,7 +20,8 @@ _FLAG_ORDER = {"red": 0, "yellow": 1, "blue": 2}
 
 def building_panel(properties: dict[str, object], households: pd.DataFrame, lang: str) -> None:
     """Draw the panel of a clicked building: its counts (``properties``) and its selected ``households``."""
-    st.subheader(f"{t('building', lang)}：{properties.get('label', properties['building_id'])}")
+    label = html.unescape(str(properties.get("label", properties["building_id"])))
+    st.subheader(f"{t('building', lang)}：{md(label)}")  # a compound name is data: never Markdown
     cols = st.columns(3)
     cols[0].metric(t("households", lang), int(properties.get("households") or 0))
     cols[1].metric(t("residents", lang), int(properties.get("residents") or 0))

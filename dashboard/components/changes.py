@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.safe_text import md
 
 __all__ = ["changes_summary"]
 
@@ -15,7 +16,8 @@ def changes_summary(changes: pd.DataFrame, meta: dict[str, str], lang: str) -> N
     counts = changes["change"].value_counts()
     title = t("changes", lang)
     if meta.get("previous_built_at"):
-        title += f"（{meta['previous_built_at'].replace('T', ' ')} → {meta.get('built_at', '').replace('T', ' ')}）"
+        before, after = meta["previous_built_at"], meta.get("built_at", "")
+        title += f"（{md(before.replace('T', ' '))} → {md(after.replace('T', ' '))}）"
     with st.expander(title, expanded=bool(len(changes))):
         if changes.empty:
             st.write(t("changes_none", lang))
