@@ -17,10 +17,18 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
 _ENTITIES = {c: f"&#{ord(c)};" for c in "[]()!*_`#~|$:\\"}
 
 
+_WORD_JOINER = "\u2060"  # invisible: breaks a bare URL or address that Markdown would turn into a link
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+
+
 def md(text: object) -> str:
-    """``text`` for ``st.title``/``st.caption``/``st.subheader``/``st.markdown``: shown exactly as written."""
+    """``text`` for ``st.title``/``st.caption``/``st.subheader``/``st.markdown``: shown exactly as written.
+
+    Markdown's characters are backslash-escaped, and a bare ``http://…``, ``www.…`` or ``a@b`` gets an
+    invisible word joiner, so it is not turned into a link either.
+    """
     clean = " ".join(str(text).split())  # a newline could start a heading or a list
-    return _MARKDOWN.sub(r"\\\1", clean)
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, clean))
 
 
 def html_text(text: object) -> str:

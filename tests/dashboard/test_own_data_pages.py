@@ -116,3 +116,30 @@ def test_community_gpkg_pointing_nowhere_names_the_variable(tmp_path: Path, monk
     assert not at.exception
     message = at.error[0].value
     assert "COMMUNITY_GPKG" in message and str(tmp_path / "nowhere.gpkg") in message
+
+
+def test_quality_page_pages_through_a_huge_bad_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from dashboard.data import QUALITY_PAGE
+    from tests.community import community_frames
+
+    residents = community_frames()["residents"]
+    bad = pd.concat([residents] * 40, ignore_index=True)
+    bad["person_id"] = [f"X{i:05d}" for i in range(len(bad))]
+    bad["sex"] = "未知"  # a required value outside its list: every row rejected and reported
+    out = tmp_path / "c.gpkg"
+    run_build(write_community(tmp_path / "in", REQUIRED, frames={"residents": pd.concat([residents, bad])}), out,
+              progress=False)
+    at = _app(out, monkeypatch)
+    at.switch_page("app_pages/quality.py")
+    at.run()
+    _no_error(at, "quality")
+    assert {m.label: m.value for m in at.metric}["被拒绝的问题"] == f"{len(bad):,}"
+    rows = at.dataframe[-1].value
+    assert len(rows) == QUALITY_PAGE  # one page reaches the browser, not all of them
+    pages = -(-len(bad) // QUALITY_PAGE)
+    at.number_input[0].set_value(pages).run()
+    last = at.dataframe[-1].value
+    assert len(last) == len(bad) - (pages - 1) * QUALITY_PAGE
+    assert set(last["问题"]) == {"值不在允许范围，已拒绝"}

@@ -9,7 +9,8 @@ def test_markdown_image_and_link_are_escaped() -> None:
     hostile = "![t](http://evil.example/x.png) [点我](http://evil.example) **粗** :material/home: $x$"
     escaped = md(hostile)
     assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "\\:material/home\\:" in escaped
-    assert escaped.replace("\\", "") == hostile  # shown exactly as written
+    assert escaped.replace("\\", "").replace("\u2060", "") == hostile  # shown exactly as written
+    assert "http\\:\u2060//" in escaped  # a bare address is not made a link either
     assert md("第一行\n# 标题") == "第一行 \\# 标题"
 
 
