@@ -39,6 +39,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "language": ("语言", "Language"),
     "facilities": ("设施", "Facilities"),
     "meeting": ("会议模式", "Meeting mode"),
+    "screen": ("大屏", "Screen"),
     "satisfaction": ("满意度", "Satisfaction"),
     "colour": ("颜色", "Colour"),
     "unit": ("单元", "Unit"),

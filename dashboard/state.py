@@ -13,11 +13,12 @@ import streamlit as st
 
 from pipelines.selection import Selection
 
-__all__ = ["COLOUR_MODE", "DRILLED", "FILTER_EMPTY", "FILTER_KEYS", "HEAT", "LANG", "MEETING", "SELECTION",
-           "current_lang", "current_selection", "keep_query_params", "meeting_mode"]
+__all__ = ["COLOUR_MODE", "DRILLED", "FILTER_EMPTY", "FILTER_KEYS", "HEAT", "LANG", "MEETING", "SCREEN", "SELECTION",
+           "current_lang", "current_selection", "keep_query_params", "meeting_mode", "screen_mode"]
 
 COLOUR_MODE = "colour_mode"
 MEETING = "meeting_mode"
+SCREEN = "screen_mode"  # an always-on display: no sidebar, the map fills the screen, refreshes by itself
 LANG = "ui_lang"
 HEAT = "heat_layer"
 SELECTION = "selection"
@@ -39,16 +40,27 @@ def current_lang() -> str:
     return "en" if st.session_state[LANG] == "en" else "zh"
 
 
+def screen_mode() -> bool:
+    """An always-on display (``?mode=screen``): what meeting mode shows, no sidebar, refreshed by itself."""
+    if SCREEN not in st.session_state:
+        st.session_state[SCREEN] = st.query_params.get("mode") == "screen"
+    return bool(st.session_state[SCREEN])
+
+
 def meeting_mode() -> bool:
-    """The sidebar's meeting toggle (projector view, no personal data sent), set from ``?mode=meeting`` at start."""
+    """The sidebar's meeting toggle (projector view, no personal data sent), set from ``?mode=meeting`` at start.
+
+    Screen mode is a meeting view too: the same figures and no personal data.
+    """
     if MEETING not in st.session_state:
-        st.session_state[MEETING] = st.query_params.get("mode") == "meeting"
-    return bool(st.session_state[MEETING])
+        st.session_state[MEETING] = st.query_params.get("mode") in ("meeting", "screen")
+    return bool(st.session_state[MEETING]) or screen_mode()
 
 
 def keep_query_params() -> None:
     """Make the URL say what the switches say (only when it differs: every change is a browser history entry)."""
-    wanted = {"lang": "en" if current_lang() == "en" else None, "mode": "meeting" if meeting_mode() else None}
+    mode = "screen" if screen_mode() else "meeting" if meeting_mode() else None
+    wanted = {"lang": "en" if current_lang() == "en" else None, "mode": mode}
     for name, value in wanted.items():
         if value is None and name in st.query_params:
             del st.query_params[name]

@@ -47,8 +47,9 @@ def _kept(files: dict[str, TableFile], keep: dict[str, pd.Series], key: str,
 def _living_arrangement(households: pd.DataFrame, residents: pd.DataFrame) -> pd.Series:
     g = residents.groupby("household_id")["age"]
     size = households["household_id"].map(g.size()).fillna(0)
-    all_old = households["household_id"].map(g.min() >= 60).eq(True)  # eq: no member (NaN) is not old
-    any_old = households["household_id"].map(g.max() >= 60).eq(True)
+    # a household with no member (or no known age) is not old: missing → False, whatever dtype the map gives
+    all_old = households["household_id"].map(g.min() >= 60).astype("boolean").fillna(False).to_numpy(dtype=bool)
+    any_old = households["household_id"].map(g.max() >= 60).astype("boolean").fillna(False).to_numpy(dtype=bool)
     derived = np.where(size == 1, "独居", np.where(all_old, "空巢", np.where(any_old, "与子女同住", "其他")))
     return households["living_arrangement"].where(households["living_arrangement"] != "", derived)
 

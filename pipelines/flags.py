@@ -59,7 +59,7 @@ class FlagContext:
     def elderly_only(self) -> pd.Series:
         """Households whose members are all 60+ (独居 or 空巢), or declared so (computed once)."""
         all_old = self.members.groupby("household_id")["age"].min() >= 60
-        derived = self.households["household_id"].map(all_old).eq(True)
+        derived = self.households["household_id"].map(all_old).astype("boolean").fillna(False).astype(bool)
         declared = self.households["living_arrangement"].isin(["独居", "空巢"])
         return derived | declared
 

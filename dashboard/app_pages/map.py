@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from functools import partial
 
 import streamlit as st
@@ -13,49 +12,42 @@ from dashboard.components.building_panel import building_panel
 from dashboard.components.changes import changes_summary
 from dashboard.components.community_map import (
     COLOUR_MODES,
-    FACILITY_STYLE,
     GRID_ONLY_MODES,
-    Measure,
     build_map,
-    legend_items,
 )
 from dashboard.components.grid_table import grid_table
-from dashboard.components.kpi import kpi_strip
-from dashboard.i18n import facility_kind, t
+from dashboard.components.kpi import kpi_strip, kpi_tiles
+from dashboard.components.legend import legend_html
+from dashboard.components.screen import keep_current, screen_colour_mode
+from dashboard.components.viewport import fill_viewport
+from dashboard.i18n import t
 from dashboard.safe_text import md
-from dashboard.state import COLOUR_MODE, DRILLED, FILTER_KEYS, HEAT, current_lang, current_selection, meeting_mode
+from dashboard.state import (
+    COLOUR_MODE,
+    DRILLED,
+    FILTER_KEYS,
+    HEAT,
+    current_lang,
+    current_selection,
+    meeting_mode,
+    screen_mode,
+)
 from pipelines.selection import Selection
 
-# the meeting map's bottom stays on a 1920×1080 screen below the title, KPIs and legend (e2e checks it)
+# the map's first height, before the browser fits it to the screen (viewport.fill_viewport)
 MEETING_MAP_HEIGHT = 520
-# projector: large type, high contrast (looks only: what is private is never sent at all)
+# projector: less room above the title, a smaller title, high contrast (looks only: what is private is never
+# sent at all)
 _MEETING_CSS = """<style>
-[data-testid="stMetricValue"] {font-size: 2.4rem !important; font-weight: 700; color: #000;}
-[data-testid="stMetricLabel"] p {font-size: 1.25rem !important; color: #000;}
-[data-testid="map-legend"] {font-size: 1.3rem !important;}
+[data-testid="stHeader"] {background: transparent !important; pointer-events: none;}
+[data-testid="stHeader"] button, [data-testid="stHeader"] a {pointer-events: auto;}
+[data-testid="stMainBlockContainer"] {padding-top: 1.1rem !important;}
+h1 {font-size: clamp(1.4rem, min(3.4vh, 2.2vw), 3.6rem) !important;}
+[data-testid="stCaptionContainer"] {color: #333 !important;}
 </style>"""
 
 
-def _legend(measure: Measure, mode: str, facility_kinds: list[str], lang: str) -> None:
-    """The colour bins drawn and the kinds of facility on the map (only those in view)."""
-    swatches = "".join(
-        f'<span style="display:inline-block;margin-right:18px;font-size:1.05rem">'
-        f'<span style="display:inline-block;width:22px;height:16px;background:{c};border:1px solid #444;'
-        f'vertical-align:middle;margin-right:6px"></span>{html.escape(text)}</span>'
-        for c, text in legend_items(measure, lambda k: t(k, lang)))
-    dots = "".join(
-        f'<span style="display:inline-block;margin-right:14px;font-size:0.95rem">'
-        f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
-        f'vertical-align:middle;margin-right:4px"></span>{facility_kind(kind, lang)}</span>'
-        for kind, (c, _) in FACILITY_STYLE.items() if kind in facility_kinds)
-    level = t("grid", lang) if measure.level == "grid" else t("building", lang)
-    unit = f"（{t(measure.unit, lang)}）" if measure.unit else ""
-    facilities = f'<br><b>{t("facilities", lang)}：</b>{dots}' if dots else ""
-    st.markdown(f'<div data-testid="map-legend"><b>{t("legend", lang)} · {level} · {t(mode, lang)}{unit}：</b>'
-                f'{swatches}{facilities}</div>', unsafe_allow_html=True)
-
-
-def _colour_mode(meeting: bool, buildings_in_view: int, lang: str) -> str:
+def _colour_mode(meeting: bool, buildings_in_view: int, lang: str, *, compact: bool = False) -> str:
     """The colour-mode choice, labelled by what carries the colour (grids or buildings).
 
     In meeting mode grids carry every colour, so "worst flag" would draw the
@@ -66,42 +58,54 @@ def _colour_mode(meeting: bool, buildings_in_view: int, lang: str) -> str:
         st.session_state[COLOUR_MODE] = modes[0]
     grid_level = meeting or buildings_in_view > data.DETAIL_LIMIT or st.session_state[COLOUR_MODE] in GRID_ONLY_MODES
     return st.radio(t("colour_grids_by" if grid_level else "colour_by", lang), modes, key=COLOUR_MODE,
-                    format_func=lambda m: t(m, lang), horizontal=True)
+                    format_func=lambda m: t(m, lang), horizontal=True,
+                    label_visibility="collapsed" if compact else "visible")
 
 
 def render() -> None:
-    """Draw the page."""
+    """Draw the page: the desk view, the projector (meeting mode) or the always-on screen."""
     lang = current_lang()
-    meeting = meeting_mode()
+    meeting, screen = meeting_mode(), screen_mode()
     path = data.artifact_path()
-    if not path.exists():
-        st.error(t("no_artifact", lang))
-        return
     version = data.artifact_version(path)
     selection = current_selection()
     current = data.view(str(path), version, selection)
     meta = data.load_meta(str(path), version)
     if meeting:
-        st.markdown(_MEETING_CSS, unsafe_allow_html=True)
-    st.title(md(data.app_title(lang)) + (f" · {t('meeting', lang)}" if meeting else ""))  # data: never markup
+        st.html(_MEETING_CSS)
+    suffix = f" · {t('screen', lang)}" if screen else f" · {t('meeting', lang)}" if meeting else ""
+    st.title(md(data.app_title(lang)) + suffix)  # the community's name is data: never markup
     note = f"{t('reference_date', lang)}：{md(meta.get('reference_date', ''))}"
+    if meeting:
+        note += f" · {t('meeting_rounded', lang)}"
     if not selection.is_empty():
         note += f" · **{t('filtered', lang)}**"
     st.caption(note)
-    kpi_strip(current["figures"], lang, meeting=meeting,  # type: ignore[arg-type]
-              households_filtered=selection.filters_households())
-    controls = st.columns([5, 1])
+    if meeting:
+        kpi_tiles(current["figures"], lang, screen=screen)  # type: ignore[arg-type]
+    else:
+        kpi_strip(current["figures"], lang,  # type: ignore[arg-type]
+                  households_filtered=selection.filters_households())
+    if screen:
+        _screen(str(path), version, selection, current, lang)
+        return
+    controls = st.columns([3, 1])  # the heat switch keeps its whole label on a 1024-px screen
     with controls[0]:
-        mode = _colour_mode(meeting, len(current["buildings"]), lang)  # type: ignore[arg-type]
+        mode = _colour_mode(meeting, len(current["buildings"]), lang, compact=meeting)  # type: ignore[arg-type]
     heat = controls[1].checkbox(t("heat", lang), key=HEAT, help=t("heat_help", lang))
     layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang, data.tiles_gcj02())
-    _legend(layers["measure"], mode, layers["facility_kinds"], lang)  # type: ignore[arg-type]
+    legend = legend_html(layers["measure"], mode, layers["facility_kinds"], lang,  # type: ignore[arg-type]
+                         projector=meeting)
+    if not meeting:
+        st.markdown(legend, unsafe_allow_html=True)
     if heat and not layers["heat_available"]:
         st.warning(t("heat_too_many", lang))
     if meeting:
-        _meeting_map(layers, current, mode, lang)
+        _meeting_map(layers, current, mode, legend, lang)
+        fill_viewport(reserve_px=12, min_px=300)
     else:
         _map_and_panel(layers, str(path), version, selection, mode, lang)
+        fill_viewport(reserve_px=16, min_px=420)
         changes_summary(data.load_changes(str(path), version), meta, lang)
 
 
@@ -118,15 +122,34 @@ def _tooltip_labels(mode: str, lang: str) -> tuple[str, str, str]:
     return t("building", lang), t("households", lang), t(mode, lang)
 
 
-def _meeting_map(layers: dict[str, object], current: dict[str, object], mode: str, lang: str) -> None:
-    """The map coloured by grid and the per-grid table; no click panel, small counts suppressed."""
+def _meeting_map(layers: dict[str, object], current: dict[str, object], mode: str, legend: str, lang: str) -> None:
+    """The map coloured by grid beside the per-grid table and the legend; no click panel."""
     fmap = build_map(layers, tooltip_labels=(t("grid", lang), "", t(mode, lang)), tiles=data.tile_config())
-    map_col, table_col = st.columns([3, 2])
+    map_col, table_col = st.columns([6, 5])  # ten grids and seven columns fit beside the map at 1024 px
     with map_col:
         st_folium(fmap, returned_objects=[], height=MEETING_MAP_HEIGHT, use_container_width=True,
                   key=f"meeting-map-{mode}")
     with table_col:
         grid_table(current["grids"], lang)  # type: ignore[arg-type]
+        st.markdown(legend, unsafe_allow_html=True)
+
+
+def _screen(path: str, version: float, selection: Selection, current: dict[str, object], lang: str) -> None:
+    """The always-on screen: the map fills what is left of the screen, legend inside, and keeps itself current."""
+    mode = screen_colour_mode()
+    layers = data.map_layers(path, version, selection, mode, True, False, lang, data.tiles_gcj02())
+    legend = legend_html(layers["measure"], mode, layers["facility_kinds"],  # type: ignore[arg-type]
+                         lang, projector=True)
+    fmap = build_map(layers, tooltip_labels=(t("grid", lang), "", t(mode, lang)), tiles=data.tile_config())
+    map_col, table_col = st.columns([7, 3])
+    with map_col:
+        st_folium(fmap, returned_objects=[], height=MEETING_MAP_HEIGHT, use_container_width=True,
+                  key=f"screen-map-{mode}")
+    with table_col:
+        grid_table(current["grids"], lang, narrow=True)  # type: ignore[arg-type]
+        st.markdown(legend, unsafe_allow_html=True)
+    fill_viewport(reserve_px=8, min_px=300)
+    keep_current(path, version)
 
 
 @st.fragment

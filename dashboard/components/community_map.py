@@ -149,30 +149,53 @@ def _candidates(part: shapely.Polygon, middle: shapely.Point, steps: int = 14) -
 
 _HEAT_CSS = "<style>.leaflet-heatmap-layer{pointer-events:none}</style>"  # the heat canvas must not eat clicks
 # a grid's name on a light box: readable on the darkest fill and on a basemap
-_LABEL_CSS = ("<style>.grid-label div{display:inline-block;font-size:15px;font-weight:700;color:#1f3b73;"
+# (sized to the map's frame: larger on a big screen; vh inside the map's frame is the frame's height)
+_LABEL_CSS = ("<style>.grid-label div{display:inline-block;font-size:clamp(14px,2.6vh,44px);font-weight:700;"
+              "color:#1f3b73;"
               "white-space:nowrap;background:rgba(255,255,255,0.88);border:1px solid #1f3b73;border-radius:3px;"
-              "padding:0 5px;line-height:20px;transform:translate(-50%,-50%)}</style>")
+              "padding:0 5px;line-height:1.35;transform:translate(-50%,-50%)}</style>")
 
 
 class _MapSetup(MacroElement):
-    """Leaflet's own controls, offline and plain.
+    """Leaflet's own controls, offline and plain, and a map that fills whatever frame it is given.
 
     A metric-only scale bar; the attribution prefix as the plain word
-    "Leaflet" (1.9's prefix carries a flag icon); and the default marker
-    icons' folder, which Leaflet otherwise guesses wrong from the CSS URL
-    (two 404s per map).
+    "Leaflet" (1.9's prefix carries a flag icon); the default marker icons'
+    folder, which Leaflet otherwise guesses wrong from the CSS URL (two 404s
+    per map).  The map fills its frame's height (the page sizes the frame to
+    the screen, ``viewport.fill_viewport``); when the frame changes size the
+    map redraws and, until someone has moved it, fits the community again.
     """
 
-    _template = Template("""{% macro script(this, kwargs) %}
+    _template = Template("""{% macro header(this, kwargs) %}
+        <style>#map_div, #map_div2 {height: 100vh !important;} html, body {margin: 0; overflow: hidden;}
+        .leaflet-container {font-size: clamp(12px, 1.7vh, 28px);}
+        .leaflet-control-zoom a {width: 1.9em !important; height: 1.9em !important; line-height: 1.9em !important;
+          font-size: 1.3em !important;}
+        .leaflet-control-scale-line, .leaflet-control-attribution, .leaflet-tooltip {font-size: 1em !important;}
+        </style>
+    {% endmacro %}
+    {% macro script(this, kwargs) %}
         L.Icon.Default.imagePath = {{ this.images|tojson }};
         {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        (function (map, bounds) {
+            var moved = false;
+            ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
+                map.getContainer().addEventListener(name, function () { moved = true; }, {passive: true});
+            });
+            window.addEventListener("resize", function () {
+                map.invalidateSize();
+                if (!moved) map.fitBounds(bounds);
+            });
+        })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
     {% endmacro %}""")
 
-    def __init__(self) -> None:
+    def __init__(self, bounds: object) -> None:
         super().__init__()
         self._name = "MapSetup"
         self.images = f"{STATIC_URL}/leaflet/images/"
+        self.bounds = bounds
 
 
 def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str],
@@ -188,7 +211,7 @@ def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str]
     # zoom_snap 0.25: the community fills the frame instead of jumping to the next whole zoom level
     fmap = folium.Map(tiles=None, zoom_control=True, control_scale=False, prefer_canvas=False, keyboard=False,
                       zoom_snap=0.25)
-    _MapSetup().add_to(fmap)  # before any marker: it sets where the marker icons are
+    _MapSetup(layers["bounds"]).add_to(fmap)  # before any marker: it sets where the marker icons are
     if tiles:
         folium.TileLayer(tiles=tiles["url"], attr=tiles.get("attribution", ""), name="basemap",
                          subdomains=tiles.get("subdomains", "abc"), max_zoom=19).add_to(fmap)

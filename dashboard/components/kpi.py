@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.safe_text import html_text
 from pipelines.privacy import MIN_GROUP, meeting_count
 
-__all__ = ["kpi_strip", "kpi_texts"]
+__all__ = ["kpi_strip", "kpi_texts", "kpi_tiles"]
 
 _ROWS = (("households", "residents", "share_60_plus", "overdue_visits", "open_reports"),
          ("red", "yellow", "blue", "open_needs", "open_hazards"))
@@ -55,3 +56,32 @@ def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False,
         st.info(t("meeting_too_few", lang).format(n=MIN_GROUP))
     elif meeting:
         st.caption(t("meeting_rounded", lang))
+
+
+# projector tiles: ten in a row where the screen is wide, five otherwise; a value never wraps or is cut,
+# a label wraps instead; sizes follow the window (vh on a short projector, vw on a narrow one)
+_TILES_CSS = """<style>
+#kpi-tiles {display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 0.35rem 1rem; color: #000;}
+@media (min-width: 1500px) {#kpi-tiles {grid-template-columns: repeat(10, minmax(0, 1fr));}}
+#kpi-tiles .kpi-value {font-size: clamp(1.35rem, min(4.2vh, 2.7vw), 5.5rem); font-weight: 700; line-height: 1.1;
+  white-space: nowrap;}
+#kpi-tiles .kpi-label {font-size: clamp(0.8rem, min(2vh, 1.25vw), 2.4rem); line-height: 1.2;}
+#kpi-tiles.screen .kpi-value {font-size: clamp(1.6rem, min(5.4vh, 2.9vw), 8rem);}
+#kpi-tiles.screen .kpi-label {font-size: clamp(0.9rem, min(2.4vh, 1.5vw), 3rem);}
+</style>"""
+
+
+def kpi_tiles(figures: dict[str, object], lang: str, *, screen: bool = False) -> None:
+    """The KPI strip for a projector or an always-on screen: large tiles, meeting rules (:func:`kpi_texts`).
+
+    Our own HTML rather than ``st.metric``: tiles go five or ten to a row as the screen allows, and no
+    value or label is ever cut (``data-testid="kpi-tiles"``).
+    """
+    texts = kpi_texts(figures, meeting=True)
+    tiles = "".join(f'<div class="kpi"><div class="kpi-value">{html_text(texts[key])}</div>'
+                    f'<div class="kpi-label">{html_text(t(key, lang))}</div></div>'
+                    for row in _ROWS for key in row)
+    st.markdown(f'{_TILES_CSS}<div id="kpi-tiles" data-testid="kpi-tiles" class="{"screen" if screen else ""}">'
+                f"{tiles}</div>", unsafe_allow_html=True)
+    if int(figures["households"]) < MIN_GROUP:  # type: ignore[call-overload]
+        st.info(t("meeting_too_few", lang).format(n=MIN_GROUP))
