@@ -15,3 +15,15 @@ def app(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app on the demo artifact, not yet run."""
     monkeypatch.setenv("COMMUNITY_GPKG", str(demo_artifact))
     return AppTest.from_file(APP, default_timeout=60)
+
+
+def kpis(at: AppTest) -> dict[str, str]:
+    """The KPI strip as label → shown value: ``st.metric`` tiles on the desk view, our HTML tiles in meeting mode."""
+    import html
+    import re
+
+    shown = {m.label: m.value for m in at.metric}
+    for block in (md.value for md in at.markdown if 'data-testid="kpi-tiles"' in md.value):
+        for value, label in re.findall(r'<div class="kpi-value">(.*?)</div><div class="kpi-label">(.*?)</div>', block):
+            shown[html.unescape(label)] = html.unescape(value)
+    return shown

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, kpis
 
 
 def _map_args(at: AppTest) -> dict:
@@ -250,7 +250,7 @@ def test_meeting_mode_shows_no_figures_for_a_handful_of_households(app: AppTest,
     app.session_state["f_grids"] = list(few.grids)
     app.session_state["f_groups"] = list(few.groups)
     app.run()
-    metrics = {m.label: m.value for m in app.metric}
+    metrics = kpis(app)
     assert set(metrics.values()) == {"—"}
     assert "少于 10 户" in app.info[0].value
     app.query_params.pop("mode")

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.build import run_build
 from pipelines.schema import TABLES
 from tests.community import OPTIONAL, REQUIRED, write_community
+from tests.dashboard.conftest import kpis
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 SUBSETS = {"required": REQUIRED, **{key: (*REQUIRED, key) for key in OPTIONAL}, "all": (*REQUIRED, *OPTIONAL)}
@@ -52,7 +53,7 @@ def test_every_page_and_mode_works_with_any_subset(subset: str, artifacts: dict[
         at = _app(path, monkeypatch, **params)
         at.run()
         _no_error(at, f"map {params}")
-        metrics = {m.label: m.value for m in at.metric}
+        metrics = kpis(at)
         assert metrics.get("户数", metrics.get("Households")) == "20"
         if not params:
             for mode in COLOUR_MODES:
