@@ -28,19 +28,20 @@ build: $(VENV)/.installed
 	$(PY) -m pipelines refresh --out $(ARTIFACT) $(DEMO)
 
 run: build
+	$(PY) -m operations prepare --artifact $(ARTIFACT)
 	$(PY) -m dashboard.assets
 	COMMUNITY_GPKG=$(ARTIFACT) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT) \
 		$(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(VENV)/.installed-dev
-	$(PY) -m ruff check pipelines dashboard tests
-	$(PY) -m mypy pipelines
+	$(PY) -m ruff check pipelines operations dashboard tests
+	$(PY) -m mypy pipelines operations
 	$(PY) -m dashboard.assets
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(PY) -m ruff check pipelines dashboard tests
-	$(PY) -m mypy pipelines
+	$(PY) -m ruff check pipelines operations dashboard tests
+	$(PY) -m mypy pipelines operations
 
 demo: $(VENV)/.installed
 	$(PY) -m pipelines demo --out $(SAMPLE)
@@ -56,5 +57,5 @@ bench-dashboard: $(VENV)/.installed-dev
 	$(PY) -m dashboard.assets
 	$(PY) -m dashboard.bench
 
-clean:
+clean:  # the store (var/: users, sessions, the audit log) is not touched
 	rm -rf build dashboard/static

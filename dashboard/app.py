@@ -3,7 +3,9 @@
 ``streamlit_app.py`` stays the script (a router; AppTest runs it directly).
 Wrapping it in ``st.App`` lets an error in a fragment or a widget callback,
 which the router's own guard cannot catch, show our Chinese message too, and
-adds the security headers (``dashboard/security.py``) to every response.
+adds the security headers (``dashboard/security.py``) to every response, the
+login, logout and password routes, and the redirect of every page to the login
+page while there is no session (``dashboard/routes.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dashboard.errors import show_script_error  # noqa: E402
+from dashboard.routes import ROUTES, LoginRequired  # noqa: E402
 from dashboard.security import SecurityHeaders  # noqa: E402
 
-app = st.App("streamlit_app.py", on_script_error=show_script_error, middleware=[Middleware(SecurityHeaders)])
+app = st.App("streamlit_app.py", on_script_error=show_script_error, routes=ROUTES,
+             middleware=[Middleware(SecurityHeaders), Middleware(LoginRequired)])

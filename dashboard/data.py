@@ -33,12 +33,13 @@ from dashboard.i18n import facility_kind, t
 from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
-from pipelines.privacy import mask_frame, mask_quality
+from pipelines.privacy import EVERYTHING, mask_frame, mask_quality
 from pipelines.publish import ArtifactError, check_artifact, read_meta
 
 __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact_problem", "artifact_version",
            "building_at", "grid_at", "load_changes",
            "households_of", "load_facts", "load_households", "load_meta", "quality_rows", "quality_summary",
+           "demo_password_refusal", "household_in_full",
            "load_table", "map_layers", "place_names", "selected", "table_size", "table_view", "tile_config",
            "tiles_gcj02", "view"]
 
@@ -421,30 +422,53 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _quality_where(table: str | None, problem: str | None) -> str:
+def _quality_where(table: str | None, problem: str | None, grids: tuple[str, ...] | None) -> str:
     parts = [f'"table" = {_sql_text(table)}' if table else "", f"problem = {_sql_text(problem)}" if problem else ""]
+    if grids is not None:  # a grid worker: their grids' rows only (a row tied to no grid is not theirs)
+        parts.append(f"grid_id IN ({', '.join(_sql_text(g) for g in grids) or 'NULL'})")
     parts = [p for p in parts if p]
     return (" WHERE " + " AND ".join(parts)) if parts else ""
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def quality_summary(path: str, version: float) -> pd.DataFrame:
-    """Rows of the quality layer per table, severity and problem (counted in the database, not loaded)."""
-    return pyogrio.read_dataframe(path, sql='SELECT "table", severity, problem, COUNT(*) AS rows FROM quality '
+@st.cache_data(show_spinner=False, max_entries=16)
+def quality_summary(path: str, version: float, grids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Rows of the quality layer per table, severity and problem (counted in the database, not loaded).
+
+    ``grids``: only the rows of these grids (a grid worker's scope); None for every row.
+    """
+    return pyogrio.read_dataframe(path, sql=f'SELECT "table", severity, problem, COUNT(*) AS rows FROM quality'
+                                            f"{_quality_where(None, None, grids)} "
                                             'GROUP BY "table", severity, problem ORDER BY rows DESC',
                                   read_geometry=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def quality_rows(path: str, version: float, table: str | None, problem: str | None, offset: int,
-                 limit: int = QUALITY_PAGE) -> pd.DataFrame:
+                 limit: int = QUALITY_PAGE, grids: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One page of the quality layer (a table and problem, or all), personal values masked on the server.
 
     A huge bad table gives millions of problem rows: only the page shown is read and sent.
     """
-    sql = (f"SELECT * FROM quality{_quality_where(table, problem)} ORDER BY \"table\", row "
+    sql = (f"SELECT * FROM quality{_quality_where(table, problem, grids)} ORDER BY \"table\", row "
            f"LIMIT {int(limit)} OFFSET {int(offset)}")
     return mask_quality(pyogrio.read_dataframe(path, sql=sql, read_geometry=False))
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def demo_password_refusal(path: str, version: float) -> str | None:
+    """Why the app will not show a community's own data: a demo user still has the README's password."""
+    from operations.demo import demo_passwords_in_use, is_demo_input
+    from operations.store import db
+
+    if is_demo_input(load_meta(path, version).get("input", "")):
+        return None
+    with db() as session:
+        left = demo_passwords_in_use(session)
+    if not left:
+        return None
+    return (f"这是社区自己的数据，但示例用户 {'、'.join(left)} 仍在使用 README 中公开的示例密码，系统拒绝显示。"
+            f"请管理员运行：python -m operations users reset {left[0]}（或 users disable {left[0]}）。 / "
+            "Demo users still have the demo passwords printed in the README: change them first.")
 
 
 @st.cache_data(show_spinner=False)
@@ -470,8 +494,12 @@ def _read_plain(path: str, layer: str, columns: list[str]) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def load_table(path: str, version: float, table_key: str, layer: str) -> pd.DataFrame | None:
+def load_table(path: str, version: float, table_key: str, layer: str, reveal: frozenset[str] = frozenset()
+               ) -> pd.DataFrame | None:
     """One of the nine tables as stored, personal columns masked on the server (None when absent).
+
+    ``reveal``: the kinds of personal data shown in full (a grid worker's names and phones; the
+    rows that reach the page are still only those their scope selects).
 
     A location written as a building code (a hazard at ``XQ24-B3``) becomes
     that building's label first: an address mask would take the code for a room.
@@ -482,7 +510,7 @@ def load_table(path: str, version: float, table_key: str, layer: str) -> pd.Data
     names = place_names(path, version)
     if "location" in frame.columns:
         frame["location"] = building_codes_to_labels(frame["location"], names)
-    return mask_frame(frame, table_key, names.buildings)
+    return mask_frame(frame, table_key, names.buildings, reveal=reveal)
 
 
 def table_size(path: str, version: float, layer: str) -> int:
@@ -494,14 +522,14 @@ _FLAG_NAMES = {3: "red", 2: "yellow", 1: "blue"}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str, lang: str = "zh"
-               ) -> tuple[pd.DataFrame | None, np.ndarray]:
+def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str, lang: str = "zh",
+               reveal: frozenset[str] = frozenset()) -> tuple[pd.DataFrame | None, np.ndarray]:
     """The rows of a table the selection keeps, as shown (masked, names, clean cells, titles in ``lang``).
 
     Also each row's household flag code (for the row colours).  The Tables
     page searches and exports exactly this frame.
     """
-    frame = load_table(path, version, table_key, layer)
+    frame = load_table(path, version, table_key, layer, reveal)
     if frame is None:
         return None, np.array([], dtype=np.int8)
     facts = load_facts(path, version)
@@ -510,3 +538,23 @@ def table_view(path: str, version: float, selection: sel.Selection, table_key: s
     if "flag" not in out.columns and flags.any():
         out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())
     return readable_table(out, table_key, place_names(path, version), lang), flags[keep]
+
+
+def household_in_full(path: str, version: float, household_id: str, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """One household's rows in full (names, phones, ID numbers, room): for an unmask with a reason, logged.
+
+    Not cached: an unmasked household is read for the moment it is asked for and kept nowhere.
+    """
+    names = place_names(path, version)
+    out: dict[str, pd.DataFrame] = {}
+    people: set[str] = set()
+    for key in ("households", "residents", "elderly", "special_groups"):
+        where = (f"household_id = {_sql_text(household_id)}" if key in ("households", "residents") else
+                 f"person_id IN ({', '.join(_sql_text(p) for p in sorted(people)) or 'NULL'})")
+        frame = pyogrio.read_dataframe(path, sql=f"SELECT * FROM {key} WHERE {where}", read_geometry=False)
+        if key == "residents":
+            people = set(frame["person_id"])
+        if len(frame):
+            full = mask_frame(frame, key, names.buildings, reveal=EVERYTHING)
+            out[key] = readable_table(full, key, names, lang)
+    return out

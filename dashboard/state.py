@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from operations.access import Viewer
 from pipelines.selection import Selection
 
 __all__ = ["COLOUR_MODE", "DRILLED", "FILTER_EMPTY", "FILTER_KEYS", "HEAT", "LANG", "MEETING", "SCREEN", "SELECTION",
-           "current_lang", "current_selection", "keep_query_params", "meeting_mode", "screen_mode"]
+           "apply_role", "current_lang", "current_selection", "keep_query_params", "meeting_mode", "screen_mode"]
 
 COLOUR_MODE = "colour_mode"
 MEETING = "meeting_mode"
@@ -66,6 +67,14 @@ def keep_query_params() -> None:
             del st.query_params[name]
         elif value is not None and st.query_params.get(name) != value:
             st.query_params[name] = value
+
+
+def apply_role(viewer: Viewer) -> None:
+    """The meeting account sees a meeting view only: the always-on screen, or ``?mode=meeting`` for the projector."""
+    if viewer.meeting_only:
+        st.session_state[MEETING] = True
+        if SCREEN not in st.session_state:
+            st.session_state[SCREEN] = st.query_params.get("mode") != "meeting"
 
 
 def current_selection() -> Selection:

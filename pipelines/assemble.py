@@ -212,4 +212,48 @@ def assemble(files: dict[str, TableFile], keep: dict[str, pd.Series], placement:
             "residents": residents, "elderly": elderly, "special_groups": special, "needs": needs,
             "party_volunteers": party, "hazards": hazards, "reports": reports, "facilities": facilities,
             "grid_work": _kept(files, keep, "grid_work", ("grid_id",)),
-            "quality": quality.frame()}
+            "quality": _with_grids(quality.frame(), files, placement, buildings, hazards, reports)}
+
+
+def _with_grids(quality: pd.DataFrame, files: dict[str, TableFile], placement: pd.DataFrame,
+                buildings: gpd.GeoDataFrame, hazards: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Each problem row's grid, where its row can be tied to one (so a grid worker sees their grid's problems).
+
+    A household through the building it was placed in, a person through their household, a need
+    through its household, a hazard or report through where it was located, grid work through its
+    grid, a building feature through its grid; a row that cannot be placed anywhere has none.
+    """
+    grid_of_building = pd.Series(buildings["grid_id"].to_numpy(), index=buildings["building_id"])
+    grid_of_building = grid_of_building[~grid_of_building.index.duplicated()]
+    by_row: dict[str, pd.Series] = {}
+    hh = files["households"]
+    hh_grid = placement["building_id"].map(grid_of_building)
+    by_row[hh.table.name_zh] = pd.Series(hh_grid.to_numpy(), index=hh.frame["_row"].to_numpy())
+    grid_of_household = pd.Series(hh_grid.to_numpy(), index=hh.frame["household_id"].to_numpy())
+    grid_of_household = grid_of_household[~grid_of_household.index.duplicated()]
+    res = files["residents"]
+    res_grid = res.frame["household_id"].map(grid_of_household)
+    by_row[res.table.name_zh] = pd.Series(res_grid.to_numpy(), index=res.frame["_row"].to_numpy())
+    grid_of_person = pd.Series(res_grid.to_numpy(), index=res.frame["person_id"].to_numpy())
+    grid_of_person = grid_of_person[~grid_of_person.index.duplicated()]
+    for key, through, lookup in (("elderly", "person_id", grid_of_person), ("special_groups", "person_id",
+                                 grid_of_person), ("party_volunteers", "person_id", grid_of_person),
+                                 ("needs", "household_id", grid_of_household)):
+        if key in files:
+            tf = files[key]
+            by_row[tf.table.name_zh] = pd.Series(tf.frame[through].map(lookup).to_numpy(),
+                                                 index=tf.frame["_row"].to_numpy())
+    if "grid_work" in files:
+        tf = files["grid_work"]
+        by_row[tf.table.name_zh] = pd.Series(tf.frame["grid_id"].to_numpy(), index=tf.frame["_row"].to_numpy())
+    grid = pd.Series(None, index=quality.index, dtype=object)
+    for table, rows in by_row.items():
+        rows = rows[~rows.index.duplicated()]
+        mine = (quality["table"] == table) & (quality["row_kind"] != "feature")
+        grid[mine] = quality.loc[mine, "row"].map(rows).to_numpy()
+    features = quality["row_kind"] == "feature"
+    grid[features & (quality["table"] == "楼栋")] = quality.loc[features & (quality["table"] == "楼栋"), "value"].map(
+        grid_of_building)
+    quality = quality.copy()
+    quality["grid_id"] = grid.where(grid.notna(), None)
+    return quality

@@ -26,10 +26,13 @@ import pandas as pd
 from pipelines.address import parse_address
 from pipelines.schema import Column, all_tables
 
-__all__ = ["MIN_GROUP", "ROUND_TO", "WITHHELD", "column_masker", "mask_address", "mask_birth", "mask_frame",
-           "mask_id", "mask_mobile", "mask_name", "mask_phone", "mask_quality", "meeting_count", "scrub_text"]
+__all__ = ["EVERYTHING", "MIN_GROUP", "ROUND_TO", "WITHHELD", "column_masker", "mask_address", "mask_birth",
+           "mask_frame", "mask_id", "mask_mobile", "mask_name", "mask_phone", "mask_quality", "meeting_count",
+           "scrub_text"]
 
 WITHHELD = "（个人信息，已隐藏）"
+#: every kind of personal data: one household unmasked in full (with a reason, logged)
+EVERYTHING = frozenset({"name", "phone", "mobile", "id", "birth", "address", "withhold"})
 _ROOM_HIDDEN = "（房号已隐藏）"
 _SEPARATORS = re.compile(r"([、,，;；/ ]+)")
 
@@ -149,11 +152,14 @@ def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, str] | None = None) -> pd.DataFrame:
+def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, str] | None = None, *,
+               reveal: frozenset[str] = frozenset()) -> pd.DataFrame:
     """A table of the artifact as a browser may receive it: every column masked as the schema says.
 
     A household's address is rebuilt from its building (``building_labels``: building_id → "小区 N号楼")
-    and unit, so no room reaches the page even where the office wrote one.
+    and unit, so no room reaches the page even where the office wrote one.  ``reveal`` names the kinds
+    shown in full for this viewer (``{"name", "phone", "mobile"}`` for a grid worker's own households;
+    every kind when one household is unmasked with a reason).
     """
     table = all_tables().get(table_key)
     out = frame.copy()
@@ -164,8 +170,10 @@ def mask_frame(frame: pd.DataFrame, table_key: str, building_labels: dict[str, s
             continue
         if column.type in ("date", "datetime") and column.privacy != "birth":
             continue
+        if column.privacy and column.privacy in reveal:
+            continue
         out[column.key] = _mask_values(out[column.key], column_masker(column))
-    if table_key == "households" and "address" in out.columns:
+    if table_key == "households" and "address" in out.columns and "address" not in reveal:
         labels = building_labels or {}
         empty = pd.Series("", index=out.index)
         building = out["building_id"].map(labels).fillna("") if "building_id" in out.columns else empty

@@ -12,16 +12,18 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.i18n import one_language, t, table_name
 from dashboard.readable import readable_quality
 from dashboard.state import current_lang
-from pipelines.office_files import export_xlsx
+from operations.access import Viewer
 
 
-def _export(path: str, version: float, table: str | None, problem: str | None, title: str, lang: str) -> bytes:
-    rows = data.quality_rows(path, version, table, problem, 0, data.QUALITY_EXPORT_LIMIT)
-    return export_xlsx(readable_quality(rows, lang), title=title)
+def _export(viewer: Viewer, where: str, path: str, version: float, table: str | None, problem: str | None,
+            title: str, lang: str) -> bytes:
+    grids = viewer.grids if viewer.scoped else None
+    rows = data.quality_rows(path, version, table, problem, 0, data.QUALITY_EXPORT_LIMIT, grids)
+    return auth.audited_export(viewer, where, title, readable_quality(rows, lang), title=title)
 
 
 def _summaries(summary: pd.DataFrame, lang: str) -> None:
@@ -43,9 +45,13 @@ def _summaries(summary: pd.DataFrame, lang: str) -> None:
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
+    viewer = auth.current_viewer()
+    if viewer is None:
+        return
+    grids = viewer.grids if viewer.scoped else None  # a grid worker sees their grids' problems only
     path = data.artifact_path()
     version = data.artifact_version(path)
-    summary = data.quality_summary(str(path), version)
+    summary = data.quality_summary(str(path), version, grids)
     st.title(t("page_quality", lang))
     st.caption(t("quality_help", lang))
     cols = st.columns(3)
@@ -65,13 +71,13 @@ def render() -> None:
     pages = max(1, -(-total // data.QUALITY_PAGE))
     page = int(pick[2].number_input(t("page", lang), min_value=1, max_value=pages, value=1, step=1))
     first = (page - 1) * data.QUALITY_PAGE
-    rows = data.quality_rows(str(path), version, table, problem, first)
+    rows = data.quality_rows(str(path), version, table, problem, first, data.QUALITY_PAGE, grids)
     st.caption(t("quality_rows_shown", lang).format(first=first + 1 if total else 0, last=first + len(rows),
                                                     total=total, pages=pages))
     st.dataframe(readable_quality(rows, lang), width="stretch", hide_index=True)
     title = t("page_quality", lang) + (f"·{table_name(table, lang)}" if table else "")
     st.download_button(t("quality_export", lang),
-                       data=partial(_export, str(path), version, table, problem, title, lang),
+                       data=partial(_export, viewer, auth.address(), str(path), version, table, problem, title, lang),
                        file_name=f"{title}.xlsx", disabled=total == 0,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help=t("quality_export_limit", lang).format(limit=data.QUALITY_EXPORT_LIMIT)

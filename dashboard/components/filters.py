@@ -37,15 +37,24 @@ def _choose(where: object, label: str, options: list[str], key: str, lang: str, 
                              select_all=False, **kwargs)
 
 
-def sidebar_filters(facts: CommunityFacts, lang: str) -> Selection:
-    """Draw the filters in the sidebar and return (and store) the selection they make."""
+def sidebar_filters(facts: CommunityFacts, lang: str, *, grids: tuple[str, ...] | None = None) -> Selection:
+    """Draw the filters in the sidebar and return (and store) the selection they make.
+
+    ``grids`` are the only grids the viewer may see (a grid worker's): the grid
+    filter offers those alone, and the selection never reaches beyond them, so
+    every figure, map, table and export built from it stays inside the scope.
+    """
     side = st.sidebar
     side.markdown(f"**{t('filters', lang)}**")
     grid_names = dict(zip(facts.grid_ids, facts.grid_names, strict=True))
-    grids = _choose(side, t("grid", lang), list(facts.grid_ids), FILTER_KEYS["grids"], lang,
-                    format_func=lambda g: grid_names.get(g, g))
+    allowed = [g for g in facts.grid_ids if grids is None or g in grids]
+    chosen_grids = [g for g in st.session_state.get(FILTER_KEYS["grids"], []) if g in allowed]
+    st.session_state[FILTER_KEYS["grids"]] = chosen_grids
+    picked_grids = _choose(side, t("grid", lang), allowed, FILTER_KEYS["grids"], lang,
+                           format_func=lambda g: grid_names.get(g, g))
+    grids = tuple(picked_grids) or (tuple(allowed) if grids is not None else ())
     in_grids = facts.building_compound[np.isin(facts.building_grid, pd.Categorical(
-        grids, categories=facts.grid_ids).codes)] if grids else np.arange(len(facts.compound_ids))
+        list(grids), categories=facts.grid_ids).codes)] if grids else np.arange(len(facts.compound_ids))
     compound_names = dict(zip(facts.compound_ids, facts.compound_names, strict=True))
     compound_options = [facts.compound_ids[i] for i in sorted(set(in_grids.tolist())) if i >= 0]
     chosen = [c for c in st.session_state.get(FILTER_KEYS["compounds"], []) if c in compound_options]

@@ -10,11 +10,12 @@ from dashboard.state import LANG, MEETING, current_lang, keep_query_params, meet
 __all__ = ["sidebar_switches"]
 
 
-def sidebar_switches(lang: str) -> None:
-    """Draw the meeting toggle and the language choice; the URL's query follows them."""
+def sidebar_switches(lang: str, *, meeting_toggle: bool = True) -> None:
+    """Draw the meeting toggle (not for the meeting account: it has the meeting view only) and the language."""
     meeting_mode()  # on a session's first run the link's ?mode= and ?lang= set the switches
     current_lang()
-    st.sidebar.toggle(t("meeting", lang), key=MEETING)
+    if meeting_toggle:
+        st.sidebar.toggle(t("meeting", lang), key=MEETING)
     st.sidebar.radio(t("language", lang), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=LANG,
                      horizontal=True, label_visibility="collapsed")
     keep_query_params()

@@ -10,10 +10,28 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 
 
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One store with a user per role, shared by the dashboard tests."""
+    from tests.store import store_with_users
+
+    return store_with_users(tmp_path_factory.mktemp("store"))
+
+
+def login_as(monkeypatch: pytest.MonkeyPatch, store: str, username: str) -> None:
+    """Make the app's browser session belong to ``username`` (AppTest cannot send a cookie)."""
+    from tests.store import token_for
+
+    token = token_for(store, username)
+    monkeypatch.setenv("DATABASE_URL", store)
+    monkeypatch.setattr("dashboard.auth.token_from_browser", lambda: token)
+
+
 @pytest.fixture
-def app(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on the demo artifact, not yet run."""
+def app(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch, store: str) -> AppTest:
+    """The app on the demo artifact, as the community leader (every grid, personal data masked), not yet run."""
     monkeypatch.setenv("COMMUNITY_GPKG", str(demo_artifact))
+    login_as(monkeypatch, store, "leader")
     return AppTest.from_file(APP, default_timeout=60)
 
 

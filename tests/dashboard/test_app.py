@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP, kpis
+from tests.dashboard.conftest import APP, kpis, login_as
 
 
 def _map_args(at: AppTest) -> dict:
@@ -62,7 +62,8 @@ def test_colour_mode_changes_legend(app: AppTest) -> None:
     assert "60岁以上占比" in legend and "50%" in legend
 
 
-def test_missing_artifact_gives_clear_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_artifact_gives_clear_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store: str) -> None:
+    login_as(monkeypatch, store, "leader")
     monkeypatch.setenv("COMMUNITY_GPKG", str(tmp_path / "none.gpkg"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -212,8 +213,9 @@ def test_configured_gcj02_tiles_shift_the_shapes(app: AppTest, monkeypatch: pyte
     assert 0.003 < lon1 - lon0 < 0.008 and abs(lat1 - lat0) < 0.003
 
 
-def test_change_log_lists_households_since_the_previous_build(tmp_path: Path, sample_dir: Path,
+def test_change_log_lists_households_since_the_previous_build(tmp_path: Path, sample_dir: Path, store: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(monkeypatch, store, "leader")
     import shutil
 
     from pipelines.build import run_build

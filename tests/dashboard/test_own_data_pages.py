@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.build import run_build
 from pipelines.schema import TABLES
 from tests.community import OPTIONAL, REQUIRED, write_community
-from tests.dashboard.conftest import kpis
+from tests.dashboard.conftest import kpis, login_as
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 SUBSETS = {"required": REQUIRED, **{key: (*REQUIRED, key) for key in OPTIONAL}, "all": (*REQUIRED, *OPTIONAL)}
@@ -30,6 +30,11 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         run_build(write_community(root / name, tables), out, progress=False)
         built[name] = out
     return built
+
+
+@pytest.fixture(autouse=True)
+def _leader(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(monkeypatch, store, "leader")
 
 
 def _app(path: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:

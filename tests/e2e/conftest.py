@@ -6,12 +6,14 @@ except in CI (``CI=true``), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -81,11 +83,29 @@ class OutboundRecorder:
 OUTBOUND = OutboundRecorder()
 
 
+@functools.lru_cache(maxsize=1)
+def e2e_store() -> str:
+    """One store (a user per role, tests/store.py) shared by every server of the browser tests."""
+    from tests.store import store_with_users
+
+    return store_with_users(Path(tempfile.mkdtemp(prefix="e2e-store-")))
+
+
+def session_cookie(username: str) -> dict[str, object]:
+    """A logged-in session of ``username``, as the cookie the login route sets (valid on every test server)."""
+    from dashboard.routes import COOKIE
+    from tests.store import token_for
+
+    return {"name": COOKIE, "value": token_for(e2e_store(), username), "domain": "127.0.0.1", "path": "/",
+            "httpOnly": True, "sameSite": "Strict"}
+
+
 def _serve(artifact: Path) -> Iterator[str]:
     """Start the dashboard the way `make run` does (same entry point and config), on a free port."""
     port = _free_port()
     proxy = f"http://127.0.0.1:{OUTBOUND.port}"
-    env = {**os.environ, "COMMUNITY_GPKG": str(artifact), "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy,
+    env = {**os.environ, "COMMUNITY_GPKG": str(artifact), "DATABASE_URL": e2e_store(),
+           "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy,
            "http_proxy": proxy, "https_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port)],
@@ -151,6 +171,7 @@ def page(browser):  # type: ignore[no-untyped-def]
     icon, a 404 of any asset): checked when the page closes.
     """
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_cookies([session_cookie("leader")])  # the community leader: every grid, personal data masked
     pg = context.new_page()
     pg.foreign_requests = []  # type: ignore[attr-defined]
     pg.failed_responses = []  # type: ignore[attr-defined]

@@ -133,13 +133,23 @@ def test_readme_bring_your_own_data_steps(tmp_path: Path, page) -> None:  # type
     default_rules = repo / "pipelines" / "rules" / "flags.toml"  # someone also edits the shipped rules in place
     default_rules.write_text(default_rules.read_text(encoding="utf-8").replace("red = 7", "red = 10"),
                              encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("COMMUNITY_GPKG", "DATABASE_URL")}
+    # our own data: no demo users; the README says to add an administrator first (make run refuses otherwise)
+    refused = subprocess.run(["make", "run", f"PORT={_free_port()}"], cwd=repo, env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode != 0 and "python -m operations users add" in refused.stderr
+    subprocess.run([python, "-m", "operations", "users", "add", "zhang", "--role", "admin", "--password",
+                    "our-own-password"], cwd=repo, env=env, check=True)
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "COMMUNITY_GPKG"}
     server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=repo, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_for_health(f"http://127.0.0.1:{port}", server)
         page.goto(f"http://127.0.0.1:{port}")
+        page.wait_for_url("**/login**")  # no session for this server: its login page
+        page.fill("#username", "zhang")
+        page.fill("#password", "our-own-password")
+        page.click("button[type=submit]")
         wait_for_app(page)
         map_frame(page)
         body = page.inner_text("body")

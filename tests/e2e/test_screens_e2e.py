@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.build import run_build
 from tests.community import OPTIONAL, REQUIRED, community_frames, write_community
-from tests.e2e.conftest import SCREENSHOTS, _serve, map_frame, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, _serve, map_frame, session_cookie, wait_for_app
 
 SIZES = [(1024, 768), (1280, 720), (1920, 1080), (3840, 2160)]
 VIEWS = {"map": "", "meeting": "?mode=meeting", "screen": "?mode=screen"}
@@ -38,6 +38,7 @@ MEASURE = """() => {
 
 def _open(browser, url: str, size: tuple[int, int]):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    context.add_cookies([session_cookie("leader")])
     page = context.new_page()
     page.goto(url)
     wait_for_app(page)

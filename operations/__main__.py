@@ -1,0 +1,7 @@
+"""``python -m operations``: migrate the store, manage users, read the audit log."""
+
+import sys
+
+from operations.cli import main
+
+sys.exit(main())

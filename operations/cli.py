@@ -1,0 +1,153 @@
+"""``python -m operations``: the store's command line.
+
+Examples::
+
+    python -m operations migrate
+    python -m operations prepare --artifact build/community.gpkg      (run by make run)
+    python -m operations users add NAME --role grid_worker --grids WG01 [--display 张三]
+    python -m operations users reset NAME
+    python -m operations users disable NAME
+    python -m operations users list
+    python -m operations audit [--actor NAME] [--action login] [--since 2026-11-01] [--out audit.xlsx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    first = getpass.getpass("新密码 / new password: ")
+    if first != getpass.getpass("再输入一次 / again: "):
+        print("两次输入不一致 / the two entries differ", file=sys.stderr)
+        raise SystemExit(2)
+    return first
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from operations.store import migrate
+
+    migrate()
+    print("数据库已是最新 / the store is up to date")
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    """Migrate; create the demo users for the demo; refuse other data while a demo password is set."""
+    from operations.access import list_users as access_users
+    from operations.demo import demo_passwords_in_use, ensure_demo_users, is_demo_input
+    from operations.store import db, migrate
+    from pipelines.publish import ArtifactError, read_meta
+
+    migrate()
+    try:
+        demo = is_demo_input(read_meta(Path(args.artifact)).get("input", ""))
+    except ArtifactError:
+        demo = False
+    with db() as session:
+        if demo:
+            created = ensure_demo_users(session)
+            if created:
+                print(f"已创建示例用户 / demo users created: {', '.join(created)}（密码见 README）")
+            return 0
+        left = demo_passwords_in_use(session)
+        nobody = not access_users(session)
+    if nobody:
+        print("还没有任何用户，无人能登录。请先添加管理员：python -m operations users add 用户名 --role admin\n"
+              "No user yet: add an administrator first (python -m operations users add NAME --role admin).",
+              file=sys.stderr)
+        return 2
+    if left:
+        names = "、".join(left)
+        print(f"拒绝启动：这是社区自己的数据，但示例用户 {names} 仍在使用 README 中公开的示例密码。\n"
+              f"请先修改：python -m operations users reset {left[0]}（或 users disable {left[0]}）。\n"
+              f"Refusing to start: demo users {names} still have the demo passwords printed in the README.",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    from operations.access import AccessError, create_user, disable_user, list_users, reset_password
+    from operations.store import db, migrate
+
+    migrate()
+    try:
+        with db() as session:
+            if args.action == "add":
+                grids = tuple(g for g in (args.grids or "").split(",") if g)
+                create_user(session, args.name, _password(args.password), args.role or "", grids=grids,
+                            display_name=args.display or "")
+                print(f"已添加 / added: {args.name}")
+            elif args.action == "reset":
+                reset_password(session, args.name, _password(args.password))
+                print(f"密码已重置，该用户的所有会话已结束 / password reset: {args.name}")
+            elif args.action == "disable":
+                disable_user(session, args.name)
+                print(f"已停用 / disabled: {args.name}")
+            else:
+                for user in list_users(session):
+                    state = "停用 disabled" if user.disabled else "启用 active"
+                    print(f"{user.username:<16}{user.role:<13}{user.grids or '-':<16}{state:<14}{user.display_name}")
+    except AccessError as exc:
+        print(f"失败 / failed: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from operations.audit import entries
+    from operations.store import db, migrate
+
+    migrate()
+    since = datetime.fromisoformat(args.since) if args.since else None
+    until = datetime.fromisoformat(args.until) if args.until else None
+    with db() as session:
+        table = entries(session, actor=args.actor, action=args.action, since=since, until=until)
+    if args.out:
+        from pipelines.office_files import export_xlsx
+
+        Path(args.out).write_bytes(export_xlsx(table, title="审计日志"))
+        print(f"{len(table)} 条已写入 / entries written: {args.out}")
+    else:
+        print(table.to_string(index=False) if len(table) else "（无记录 / no entries）")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen sub-command; return the exit code."""
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m operations", description="泉心社区可视化地图 在线数据 / the store")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="创建或升级数据库 / create or upgrade the store").set_defaults(func=_migrate)
+    prepare = sub.add_parser("prepare", formatter_class=formatter,
+                             help="make run 用：升级数据库，示例数据时创建示例用户 / run by make run")
+    prepare.add_argument("--artifact", default="build/community.gpkg", help="要显示的数据包 / the artifact shown")
+    prepare.set_defaults(func=_prepare)
+    users = sub.add_parser("users", help="用户管理 / users", formatter_class=formatter)
+    users.add_argument("action", choices=["add", "reset", "disable", "list"])
+    users.add_argument("name", nargs="?", default="", help="用户名 / username")
+    users.add_argument("--role", choices=["admin", "leader", "grid_worker", "meeting"], help="角色 / role")
+    users.add_argument("--grids", help="网格员的网格，逗号分隔，如 WG01,WG02 / a grid worker's grids")
+    users.add_argument("--display", help="显示名 / display name")
+    users.add_argument("--password", help="密码（省略则提示输入）/ password (prompted when omitted)")
+    users.set_defaults(func=_users)
+    audit = sub.add_parser("audit", help="审计日志 / the audit log", formatter_class=formatter)
+    audit.add_argument("--actor", help="谁 / who")
+    audit.add_argument("--action", help="做了什么，如 login、export、unmask / what")
+    audit.add_argument("--since", help="起始时间（UTC），如 2026-11-01 / from (UTC)")
+    audit.add_argument("--until", help="截止时间（UTC）/ until (UTC)")
+    audit.add_argument("--out", help="导出到 Excel 文件 / export to xlsx")
+    audit.set_defaults(func=_audit)
+    args = parser.parse_args(argv)
+    if args.command == "users" and args.action != "list" and not args.name:
+        parser.error("需要用户名 / a username is needed")
+    return int(args.func(args))

@@ -1,0 +1,45 @@
+"""Where the store is and the rules for login and sessions (``operations/rules/access.toml``)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ACCESS_RULES", "DEFAULT_DB", "AccessRules", "access_rules", "database_url"]
+
+ROOT = Path(__file__).resolve().parent.parent
+#: SQLite beside the project, outside build/: `make clean` and a rebuild never touch it
+DEFAULT_DB = ROOT / "var" / "community.sqlite"
+ACCESS_RULES = Path(__file__).with_name("rules") / "access.toml"
+
+
+def database_url() -> str:
+    """``$DATABASE_URL`` (PostgreSQL for a sub-district's server), else the SQLite file ``var/community.sqlite``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    """Session lifetimes and how wrong passwords are slowed down."""
+
+    idle_hours: float = 8
+    max_hours: float = 24
+    max_failures: int = 5
+    window_minutes: float = 15
+    slow_down_seconds: float = 5
+    min_password_length: int = 8
+
+
+def access_rules(path: Path | None = None) -> AccessRules:
+    """The rules in ``access.toml`` (``$ACCESS_RULES`` names another file, e.g. in tests)."""
+    source = path or Path(os.environ.get("ACCESS_RULES") or ACCESS_RULES)
+    with source.open("rb") as fh:
+        data = tomllib.load(fh)
+    session, login = data.get("session", {}), data.get("login", {})
+    return AccessRules(idle_hours=float(session.get("idle_hours", 8)), max_hours=float(session.get("max_hours", 24)),
+                       max_failures=int(login.get("max_failures", 5)),
+                       window_minutes=float(login.get("window_minutes", 15)),
+                       slow_down_seconds=float(login.get("slow_down_seconds", 5)),
+                       min_password_length=int(login.get("min_password_length", 8)))
