@@ -53,7 +53,7 @@ def security_headers() -> dict[str, str]:
         "form-action 'self'",
     ])
     return {"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
 class SecurityHeaders:
