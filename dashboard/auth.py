@@ -25,8 +25,9 @@ def token_from_browser() -> str | None:
 
 
 def address() -> str:
-    """The viewer's network address, for the audit log."""
-    return st.context.ip_address or ""
+    """The viewer's network address, for the audit log ("" where the server does not know it)."""
+    value = st.context.ip_address
+    return value if isinstance(value, str) else ""
 
 
 def current_viewer() -> Viewer | None:

@@ -152,6 +152,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "unmask_none": ("没有这个户编号。", "No such household."),
     "grid_worker_note": ("你负责网格的住户：姓名和电话完整显示（工作需要），身份证号已脱敏，房号等不显示。",
                          "Your grids' households: names and phones in full for your work; ID numbers masked."),
+    "export_names": ("导出 Excel（所见即所得：含你负责住户的姓名和电话，请妥善保管）",
+                     "Export to Excel (as shown: with your households' names and phones; keep it safe)"),
     "page_users": ("用户", "Users"),
     "username": ("用户名", "Username"),
     "display_name": ("显示名", "Display name"),

@@ -41,18 +41,19 @@ if viewer is None:  # not logged in: the way to the login page, and nothing else
 if screen_mode():
     st.html(SCREEN_CSS)
 sidebar_switches(lang, meeting_toggle=not viewer.meeting_only)  # the URL follows them across pages
-account_box(viewer, lang)
 if problem is not None:  # missing, damaged or truncated: say which file and how to rebuild it, nothing else
+    account_box(viewer, lang)
     st.error(problem)  # our own text and the admin's path: no data in it
     st.stop()
+facts = data.load_facts(str(path), data.artifact_version(path))
+account_box(viewer, lang, dict(zip(facts.grid_ids, facts.grid_names, strict=True)))
 refusal = data.demo_password_refusal(str(path), data.artifact_version(path))
 if refusal:  # a community's own data while the README's demo passwords still open it
     st.error(refusal)
     st.stop()
 try:
     # the filters are shared: map, KPIs and tables show the same households; a grid worker's are their grids
-    sidebar_filters(data.load_facts(str(path), data.artifact_version(path)), lang,
-                    grids=viewer.grids if viewer.scoped else None)
+    sidebar_filters(facts, lang, grids=viewer.grids if viewer.scoped else None)
     # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
     # icon's favicon from a font CDN (caught by the e2e offline test)
     pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]

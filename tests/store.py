@@ -13,7 +13,8 @@ TEST_PASSWORD = "test-password-2026"
 #: username → (role, grids)
 USERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "admin": ("admin", ()), "leader": ("leader", ()), "grid01": ("grid_worker", ("WG01",)),
-    "meeting": ("meeting", ()), "small1": ("grid_worker", ("G1",)),
+    "meeting": ("meeting", ()), "small1": ("grid_worker", ("G1",)), "slowtest": ("leader", ()),
+    "copytest": ("leader", ()),
 }
 
 

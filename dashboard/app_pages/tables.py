@@ -29,9 +29,9 @@ def _unmask(viewer: Viewer, path: str, version: float, lang: str) -> None:
     """A leader or administrator shows one household in full: a reason first, written to the audit log."""
     with st.expander(t("unmask_title", lang)):
         with st.form("unmask"):
-            household = st.text_input(t("household", lang)).strip()
-            reason = st.text_input(t("unmask_reason", lang), help=t("unmask_help", lang)).strip()
-            asked = st.form_submit_button(t("unmask_button", lang))
+            household = st.text_input(t("household", lang), key="unmask_household").strip()
+            reason = st.text_input(t("unmask_reason", lang), help=t("unmask_help", lang), key="unmask_reason").strip()
+            asked = st.form_submit_button(t("unmask_button", lang), key="unmask_submit")
         if not asked:
             return
         if not household or len(reason) < 4:
@@ -83,7 +83,7 @@ def render() -> None:
     else:
         st.dataframe(page, hide_index=True, width="stretch", height=560)
     too_many = len(shown) > EXPORT_LIMIT
-    st.download_button(t("export", lang), data=partial(auth.audited_export, viewer, auth.address(), names[key], shown,
+    st.download_button(t("export_names" if viewer.sees_names else "export", lang), data=partial(auth.audited_export, viewer, auth.address(), names[key], shown,
                                                        title=names[key], yes_no=(t("yes", lang), t("no", lang))),
                        file_name=f"{names[key]}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

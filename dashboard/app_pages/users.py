@@ -31,15 +31,15 @@ def _add(viewer: Viewer, lang: str) -> None:
     with st.form("add_user", clear_on_submit=True):
         st.markdown(f"**{t('add_user', lang)}**")
         left, right = st.columns(2)
-        username = left.text_input(t("username", lang)).strip()
-        display = right.text_input(t("display_name", lang)).strip()
+        username = left.text_input(t("username", lang), key="new_username").strip()
+        display = right.text_input(t("display_name", lang), key="new_display").strip()
         role = left.selectbox(t("role", lang), list(Role), format_func=lambda r: ROLE_LABELS[r][1 if lang == "en"
                                                                                                   else 0])
         grids = right.multiselect(t("grid", lang), list(facts.grid_ids), format_func=lambda g: names.get(g, g),
                                   help=t("grids_help", lang), select_all=False, placeholder="")
-        password = left.text_input(t("password", lang), type="password")
-        again = right.text_input(t("password_again", lang), type="password")
-        if not st.form_submit_button(t("add_user", lang)):
+        password = left.text_input(t("password", lang), type="password", key="new_password")
+        again = right.text_input(t("password_again", lang), type="password", key="new_password_again")
+        if not st.form_submit_button(t("add_user", lang), key="add_user_submit"):
             return
     if password != again:
         st.error(t("passwords_differ", lang))
@@ -63,7 +63,7 @@ def _change(viewer: Viewer, lang: str) -> None:
         username = left.selectbox(t("username", lang), names)
         password = right.text_input(t("new_password", lang), type="password", help=t("reset_help", lang))
         disable = left.checkbox(t("disable_user", lang))
-        if not st.form_submit_button(t("apply", lang)) or not username:
+        if not st.form_submit_button(t("apply", lang), key="change_user_submit") or not username:
             return
     try:
         with db() as session:

@@ -11,13 +11,14 @@ from operations.access import ROLE_LABELS, Viewer
 __all__ = ["account_box"]
 
 
-def account_box(viewer: Viewer, lang: str) -> None:
-    """The viewer's name, role and grids; links to /account/password and /auth/logout (HTTP routes)."""
+def account_box(viewer: Viewer, lang: str, grid_names: dict[str, str] | None = None) -> None:
+    """The viewer's name, role and grids (by name); links to /account/password and /auth/logout (HTTP routes)."""
     side = st.sidebar
     role = ROLE_LABELS[viewer.role][1 if lang == "en" else 0]
     side.caption(t("signed_in_as", lang).format(name=md(viewer.display_name), role=role))
     if viewer.scoped:
-        side.caption(t("grids_of", lang).format(grids=md("、".join(viewer.grids))))
+        names = grid_names or {}
+        side.caption(t("grids_of", lang).format(grids=md("、".join(names.get(g, g) for g in viewer.grids))))
     suffix = "?lang=en" if lang == "en" else ""
     left, right = side.columns(2)
     left.link_button(t("change_password", lang), f"/account/password{suffix}", width="stretch")
