@@ -83,8 +83,9 @@ def render() -> None:
     else:
         st.dataframe(page, hide_index=True, width="stretch", height=560)
     too_many = len(shown) > EXPORT_LIMIT
-    st.download_button(t("export_names" if viewer.sees_names else "export", lang), data=partial(auth.audited_export, viewer, auth.address(), names[key], shown,
-                                                       title=names[key], yes_no=(t("yes", lang), t("no", lang))),
+    export = partial(auth.audited_export, viewer, auth.address(), names[key], shown, title=names[key],
+                     yes_no=(t("yes", lang), t("no", lang)))
+    st.download_button(t("export_names" if viewer.sees_names else "export", lang), data=export,
                        file_name=f"{names[key]}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        disabled=shown.empty or too_many,
