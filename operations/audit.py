@@ -55,3 +55,22 @@ def entries(db: Session, *, actor: str | None = None, action: str | None = None,
     return pd.DataFrame([{"at": r.at, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target,
                           "detail": r.detail, "address": r.address} for r in rows],
                         columns=["at", "actor", "role", "action", "target", "detail", "address"])
+
+
+def record_from_command_line(action: str, *, target: str, detail: str = "") -> str | None:
+    """Log an action of the command line (a build, an import) as the system user; the problem, if it fails.
+
+    A build must not fail because the store is unreachable: the caller prints the problem instead.
+    """
+    import getpass
+
+    from operations.store import db, migrate
+
+    try:
+        migrate()
+        with db() as session:
+            record(session, action, actor=f"cli:{getpass.getuser()}", target=target, detail=detail,
+                   address="localhost")
+    except Exception as exc:  # the store is optional for a build: say so, do not fail
+        return f"审计日志未写入 / not written to the audit log: {exc}"
+    return None

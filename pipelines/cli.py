@@ -36,9 +36,20 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         sys.stderr.flush()
         print(f"\n构建失败 / build failed: {exc}", file=sys.stderr)
+        _audit(Path(args.out), f"失败 / failed: {str(exc).splitlines()[0]}")
         return 2
     print(summary.render())
+    _audit(Path(args.out), f"{args.input} → {sum(summary.flags.values())} 户 / households")
     return 0
+
+
+def _audit(out: Path, detail: str) -> None:
+    """Write the build to the live store's audit log (the batch side never needs the store to run)."""
+    from operations.audit import record_from_command_line
+
+    problem = record_from_command_line("build", target=str(out), detail=detail)
+    if problem:
+        print(problem, file=sys.stderr)
 
 
 def _refresh(args: argparse.Namespace) -> int:

@@ -24,3 +24,11 @@ def demo_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("artifact") / "community.gpkg"
     run_build(SAMPLE, out, progress=False)
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _store_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds write to the audit log: in tests, to a store of their own, never the project's var/."""
+    import os
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('var') / 'community.sqlite'}"

@@ -319,3 +319,14 @@ def test_household_layer_with_box_outside_china_is_explained(tmp_path: Path) -> 
     with pytest.raises(BuildError, match="不在中国境内"):
         run_build(folder, tmp_path / "out.gpkg", progress=False)
 
+
+
+def test_a_build_from_the_command_line_is_in_the_audit_log(tmp_path: Path) -> None:
+    from operations import audit
+    from operations.store import db
+
+    folder = write_community(tmp_path / "in", REQUIRED)
+    assert main(["build", "--input", str(folder), "--out", str(tmp_path / "out.gpkg"), "--quiet"]) == 0
+    with db() as session:
+        builds = audit.entries(session, action="build")
+    assert str(tmp_path / "out.gpkg") in set(builds["target"]) and builds["actor"].str.startswith("cli:").all()
