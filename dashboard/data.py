@@ -24,6 +24,7 @@ import streamlit as st
 from dashboard.components.community_map import (
     FACILITY_STYLE,
     GRID_ONLY_MODES,
+    NO_COLOUR,
     Measure,
     grid_label_points,
     legend_items,
@@ -33,10 +34,11 @@ from dashboard.i18n import facility_kind, t
 from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
-from pipelines.privacy import EVERYTHING, mask_frame, mask_quality
+from pipelines.privacy import EVERYTHING, RATE_BASE, mask_frame, mask_quality
 from pipelines.publish import ArtifactError, check_artifact, read_meta
 
-__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact_problem", "artifact_version",
+__all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "last_build_failure", "artifact_path", "artifact_problem",
+           "artifact_version",
            "building_at", "grid_at", "load_changes",
            "households_of", "load_facts", "load_households", "load_meta", "quality_rows", "quality_summary",
            "demo_password_refusal", "household_in_full",
@@ -46,6 +48,7 @@ __all__ = ["DETAIL_LIMIT", "HEAT_LIMIT", "app_title", "artifact_path", "artifact
 CLICK_TOLERANCE_DEG = 0.00008  # about 8 m
 DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids, not buildings (x10 and up)
 HEAT_LIMIT = 20_000  # more points than this: no heat layer (the payload would be megabytes)
+HOUSEHOLD_RATES = frozenset({"red_per_100", "share_60_plus"})  # grid colours made from households' own data
 LABEL_LIMIT = 60  # more grids than this on the map: names in the grid tooltips, not as labels
 
 
@@ -73,6 +76,16 @@ def artifact_problem(path: str, version: float) -> str | None:
     except ArtifactError as exc:
         return str(exc)
     return None
+
+
+def last_build_failure(path: Path) -> str | None:
+    """The last build of this artifact that failed (kept beside it until a build succeeds), or None."""
+    from pipelines.build import failure_note_path
+
+    note = failure_note_path(path)
+    if not note.exists() or not path.exists() or note.stat().st_mtime < path.stat().st_mtime:
+        return None
+    return note.read_text(encoding="utf-8")
 
 
 def app_title(lang: str) -> str:
@@ -291,6 +304,13 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     grid_values = grids[measure.prop]
     grid_text = _display(grid_values, measure, meeting, lang)
     grid_fill = _fills(grid_values, measure)
+    if meeting and measure.prop in HOUSEHOLD_RATES:
+        # on a projector a rate of a few households would give them away: one household must move a grid's
+        # rate by less than the narrowest colour band, or the grid is not coloured at all
+        few = (grids["households_all"] < RATE_BASE).to_numpy()
+        grid_text = [t("too_few_to_colour", lang) if f else x for x, f in zip(grid_text, few, strict=True)]
+        grid_fill = [NO_COLOUR if f else x for x, f in zip(grid_fill, few, strict=True)]
+        out["uncoloured"] = bool(few.any())
     by_grid = {g: (t, f) for g, t, f in zip(grids.index, grid_text, grid_fill, strict=True)}
     out["grids"] = {"type": "FeatureCollection", "features": [
         {**f, "properties": {**f["properties"], "value": by_grid[f["properties"]["grid_id"]][0],

@@ -199,10 +199,16 @@ LABELS: dict[str, tuple[str, str]] = {
                            "Rows {first:,}–{last:,} of {total:,} ({pages:,} pages)"),
     "quality_export_limit": ("一次最多导出 {limit:,} 行：请先选择表或问题。",
                              "At most {limit:,} rows per export: choose a table or a problem first."),
+    "last_build_failed": ("最近一次重建（{when}）失败，这里显示的是上次成功构建的数据。原因：",
+                          "The last rebuild ({when}) failed: this is the last good build. Why:"),
+    "too_few_to_colour": ("户数太少，不着色", "Too few households to colour"),
+    "meeting_place_only": ("会议模式只按网格和小区筛选：颜色、人群、年龄段的筛选可能认出具体住户。",
+                           "Meeting mode filters by grid and compound only: colour, group and age filters could "
+                           "single out a household."),
     "meeting_too_few": ("所选范围少于 {n} 户：会议模式不显示数字，以免认出具体住户。",
                         "Fewer than {n} households in this view: meeting mode shows no figures."),
-    "meeting_rounded": ("会议模式：数字按 5 取整，不足 5 显示为 <5。",
-                        "Meeting mode: figures rounded to 5; fewer than 5 shown as <5."),
+    "meeting_rounded": ("会议模式：数字按 5 取整，0–4 显示为 <5。",
+                        "Meeting mode: figures rounded to 5; 0–4 shown as <5."),
     "grid_measure_note": ("会议模式按网格着色（{unit}），不显示单栋楼的数字。",
                           "Meeting mode colours grids ({unit}); no figures per building."),
 }

@@ -20,6 +20,7 @@ from dashboard.components.switches import sidebar_switches  # noqa: E402
 from dashboard.components.viewport import scale_type  # noqa: E402
 from dashboard.errors import show_script_error  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
+from dashboard.safe_text import md  # noqa: E402
 from dashboard.state import apply_role, current_lang, meeting_mode, screen_mode  # noqa: E402
 
 lang = current_lang()
@@ -45,6 +46,10 @@ if problem is not None:  # missing, damaged or truncated: say which file and how
     account_box(viewer, lang)
     st.error(problem)  # our own text and the admin's path: no data in it
     st.stop()
+failure = data.last_build_failure(path)
+if failure and not meeting_mode():  # the office should know the map is not from their latest files
+    first, _, rest = failure.partition("\n")
+    st.warning(t("last_build_failed", lang).format(when=first) + "\n\n" + md(rest.strip()[:600]))
 facts = data.load_facts(str(path), data.artifact_version(path))
 account_box(viewer, lang, dict(zip(facts.grid_ids, facts.grid_names, strict=True)))
 refusal = data.demo_password_refusal(str(path), data.artifact_version(path))
@@ -53,7 +58,7 @@ if refusal:  # a community's own data while the README's demo passwords still op
     st.stop()
 try:
     # the filters are shared: map, KPIs and tables show the same households; a grid worker's are their grids
-    sidebar_filters(facts, lang, grids=viewer.grids if viewer.scoped else None)
+    sidebar_filters(facts, lang, grids=viewer.grids if viewer.scoped else None, meeting=meeting_mode())
     # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
     # icon's favicon from a font CDN (caught by the e2e offline test)
     pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]

@@ -8,10 +8,11 @@ Every input row ends up in an output layer or in ``quality``.
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ from pipelines import publish
 from pipelines.flags import DEFAULT_RULES, RulesError, load_rules
 from pipelines.geo import GeoError, find_layers, read_layer
 from pipelines.join import CompoundIndex, GridIndex, place_households
+from pipelines.office_files import export_xlsx
 from pipelines.readers import Limits, ReadError, TableFile, find_table_files, read_table
 from pipelines.schema import LAYERS, REPORTS, TABLES, Table
 from pipelines.validate import Quality, check_reference, check_unique, validate_table
@@ -292,15 +294,44 @@ def _check_publishable(artifact: dict[str, pd.DataFrame], out_path: Path, force:
         return
     now = len(artifact["households"])
     if before and now < before * (1 - DROP_SHARE):
+        problems = artifact["quality"]
+        listed = refused_problems_path(out_path)
+        write_private(listed, export_xlsx(problems, title="未发布的构建：问题清单"))
+        common = problems["problem"].value_counts().head(3)
+        why = "；".join(f"{p.split(' / ')[0]}（{n} 行）" for p, n in common.items()) or "无"
         msg = (f"定位成功的住户从上次的 {before:,} 户降到 {now:,} 户（{now / before - 1:+.0%}），未发布，"
-               f"上次的数据包保持不变。请先查看数据质量；如确实如此，请加 --force 重新构建 / placed households "
-               f"dropped from {before:,} to {now:,}: not published without --force")
+               f"上次的数据包保持不变。主要问题：{why}。完整问题清单：{listed}。如确实如此，请加 --force 重新构建 / "
+               f"placed households dropped from {before:,} to {now:,}: not published without --force; "
+               f"the problems are listed in {listed}")
         raise BuildError(msg)
+
+
+def refused_problems_path(out_path: Path) -> Path:
+    """Where a refused build's problem list goes: beside the artifact it did not replace."""
+    return out_path.with_name(out_path.stem + ".refused-problems.xlsx")
+
+
+def failure_note_path(out_path: Path) -> Path:
+    """Where the last failed build of ``out_path`` is described (removed by the next good build)."""
+    return out_path.with_name(out_path.name + ".last-failure.txt")
+
+
+def write_private(path: Path, data: bytes | str) -> None:
+    """Write a file only its owner can read (it may name residents' rows and values)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(raw)
+    os.chmod(path, 0o600)
 
 
 def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RULES, progress: bool = True,
               limits: Limits | None = None, force: bool = False) -> BuildSummary:
     """Build the artifact from ``input_dir`` into ``out_path``; see the module docstring.
+
+    A failed build leaves the last good artifact as it was, and a note beside it
+    (:func:`failure_note_path`) that the dashboard shows until a build succeeds.
 
     Raises
     ------
@@ -309,6 +340,20 @@ def run_build(input_dir: Path, out_path: Path, *, rules_path: Path = DEFAULT_RUL
         unusable (the message lists every such problem at once), or the result has lost its
         households (see :data:`DROP_SHARE`; ``force`` publishes anyway).  Nothing is written then.
     """
+    try:
+        summary = _run_build(input_dir, out_path, rules_path=rules_path, progress=progress, limits=limits,
+                             force=force)
+    except BuildError as exc:
+        if out_path.exists():
+            write_private(failure_note_path(out_path), f"{datetime.now():%Y-%m-%d %H:%M}\n{exc}\n")
+        raise
+    failure_note_path(out_path).unlink(missing_ok=True)
+    refused_problems_path(out_path).unlink(missing_ok=True)
+    return summary
+
+
+def _run_build(input_dir: Path, out_path: Path, *, rules_path: Path, progress: bool, limits: Limits | None,
+               force: bool) -> BuildSummary:
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
     last = [started]

@@ -26,24 +26,31 @@ import pandas as pd
 from pipelines.address import parse_address
 from pipelines.schema import Column, all_tables
 
-__all__ = ["EVERYTHING", "MIN_GROUP", "ROUND_TO", "WITHHELD", "column_masker", "mask_address", "mask_birth",
-           "mask_frame", "mask_id", "mask_mobile", "mask_name", "mask_phone", "mask_quality", "meeting_count",
-           "scrub_text"]
+__all__ = ["EVERYTHING", "MIN_GROUP", "RATE_BASE", "ROUND_TO", "WITHHELD", "column_masker", "mask_address",
+           "mask_birth", "mask_frame", "mask_id", "mask_mobile", "mask_name", "mask_phone", "mask_quality",
+           "meeting_count", "scrub_text"]
 
 WITHHELD = "（个人信息，已隐藏）"
 #: every kind of personal data: one household unmasked in full (with a reason, logged)
 EVERYTHING = frozenset({"name", "phone", "mobile", "id", "birth", "address", "withhold"})
 _ROOM_HIDDEN = "（房号已隐藏）"
-_SEPARATORS = re.compile(r"([、,，;；/ ]+)")
+_SEPARATORS = re.compile(r"([、,，;；/]+)")
 
 
 def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明; several names (张三、李四) each."""
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明; several names (张三、李四) each.
+
+    Spaces inside a name (王　芳, typed to line up two-character names) do not make two names:
+    they are dropped first, or 王 芳 would come out as 王* 芳*, the whole name.
+    """
     if not name:
         return ""
     parts = _SEPARATORS.split(name)
     if len(parts) > 1:
         return "".join(p if _SEPARATORS.fullmatch(p) else mask_name(p) for p in parts)
+    name = "".join(name.split())
+    if not name:
+        return ""
     if len(name) <= 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
@@ -196,17 +203,19 @@ def _mask_values(values: pd.Series, masker: Callable[[str], str]) -> pd.Series:
 #: Meeting mode: counts are rounded to this, and a view of fewer households than MIN_GROUP shows none.
 ROUND_TO = 5
 MIN_GROUP = 10
+#: Meeting mode: a grid is coloured by a rate of its households (red per 100) only with at least this many
+#: households, so that one household moves the rate by less than the narrowest colour band (2 per 100)
+RATE_BASE = 50
 
 
 def meeting_count(value: int) -> str:
-    """A count as a projector may show it: 0 stays 0, 1–4 is "<5", the rest rounded to the nearest 5.
+    """A count as a projector may show it: 0–4 is "<5" (zero too), the rest rounded to the nearest 5.
 
     Rounded figures cannot be subtracted to single out a household: between two figures on one
-    screen, or between two filter states, the difference is only known to within ±5.
+    screen, or between two filter states, the difference is only known to within ±5; and a zero is
+    not told apart from one, so "this filter leaves no red household" says nothing either.
     """
     number = int(value)
-    if number <= 0:
-        return "0"
     if number < ROUND_TO:
         return f"<{ROUND_TO}"
     return f"{int(ROUND_TO * round(number / ROUND_TO)):,}"

@@ -34,10 +34,13 @@ def refresh(out: Path, *, demo: Path | None, quiet: bool = False, env_name: str 
     ``demo`` is built only when ``out`` does not exist; ``None`` means never (the path was given
     by the user, e.g. in ``COMMUNITY_GPKG`` named ``env_name``, so a missing file is an error).
 
+    A failed rebuild of an existing artifact is not an error here: the last good one is shown (with a
+    note on the map page) rather than no map at all.
+
     Raises
     ------
     BuildError
-        The artifact is missing and no demo may be built, or a rebuild failed.
+        The artifact is missing and no demo may be built, or building the demo failed.
     """
     if not out.exists():
         if demo is None:
@@ -58,5 +61,9 @@ def refresh(out: Path, *, demo: Path | None, quiet: bool = False, env_name: str 
         return f"{out} 的输入文件夹 {source} 已不在，未重建，直接显示 / input folder gone: shown as built"
     if newest_input(source, rules) <= out.stat().st_mtime:
         return f"数据包是最新的 / up to date: {out}（来自 {source}）"
-    run_build(source, out, rules_path=rules if rules.exists() else DEFAULT_RULES, progress=not quiet)
+    try:
+        run_build(source, out, rules_path=rules if rules.exists() else DEFAULT_RULES, progress=not quiet)
+    except BuildError as exc:  # the meeting still has last night's map: show it, and say what failed
+        return (f"重建失败，仍显示上次成功的数据包（地图上会提示）/ the rebuild failed, the last good artifact is "
+                f"shown:\n{exc}")
     return f"已从 {source} 重建 / rebuilt from its own input: {out}"

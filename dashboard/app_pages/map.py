@@ -95,7 +95,7 @@ def render() -> None:
     heat = controls[1].checkbox(t("heat", lang), key=HEAT, help=t("heat_help", lang))
     layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang, data.tiles_gcj02())
     legend = legend_html(layers["measure"], mode, layers["facility_kinds"], lang,  # type: ignore[arg-type]
-                         projector=meeting)
+                         projector=meeting, uncoloured=bool(layers.get("uncoloured")))
     if not meeting:
         st.markdown(legend, unsafe_allow_html=True)
     if heat and not layers["heat_available"]:
@@ -139,7 +139,7 @@ def _screen(path: str, version: float, selection: Selection, current: dict[str, 
     mode = screen_colour_mode()
     layers = data.map_layers(path, version, selection, mode, True, False, lang, data.tiles_gcj02())
     legend = legend_html(layers["measure"], mode, layers["facility_kinds"],  # type: ignore[arg-type]
-                         lang, projector=True)
+                         lang, projector=True, uncoloured=bool(layers.get("uncoloured")))
     fmap = build_map(layers, tooltip_labels=(t("grid", lang), "", t(mode, lang)), tiles=data.tile_config())
     map_col, table_col = st.columns([7, 3])
     with map_col:

@@ -33,6 +33,7 @@ FACILITY_STYLE: dict[str, tuple[str, int]] = {
 }
 
 _GREYS = "#e8e8e8"
+NO_COLOUR = "#f4f4f4"  # a grid too small to colour on the projector (a rate of a few households gives them away)
 _REDS = [_GREYS, "#fcae91", "#fb6a4a", "#b2182b"]
 _PURPLES = ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#54278f"]
 _ORANGES = [_GREYS, "#fdd49e", "#fc8d59", "#b30000"]

@@ -37,12 +37,30 @@ def _choose(where: object, label: str, options: list[str], key: str, lang: str, 
                              select_all=False, **kwargs)
 
 
-def sidebar_filters(facts: CommunityFacts, lang: str, *, grids: tuple[str, ...] | None = None) -> Selection:
+def _household_filters(side: object, lang: str, meeting: bool) -> tuple[list[str], list[str], list[str]]:
+    """Colour, group and age band (pills: every choice visible and one click away); none in meeting mode."""
+    if meeting:
+        side.caption(t("meeting_place_only", lang))  # type: ignore[attr-defined]
+        return [], [], []
+    flags = side.pills(t("colour", lang), ["red", "yellow", "blue"],  # type: ignore[attr-defined]
+                       format_func=lambda f: t(f, lang), key=FILTER_KEYS["flags"], selection_mode="multi") or []
+    groups = side.pills(t("group", lang), list(GROUPS), format_func=lambda g: group_label(g, lang),  # type: ignore
+                        key=FILTER_KEYS["groups"], selection_mode="multi", help=t("group_help", lang)) or []
+    ages = side.pills(t("age_band", lang), list(AGE_BANDS), key=FILTER_KEYS["age_bands"],  # type: ignore
+                      selection_mode="multi") or []
+    return list(flags), list(groups), list(ages)
+
+
+def sidebar_filters(facts: CommunityFacts, lang: str, *, grids: tuple[str, ...] | None = None,
+                    meeting: bool = False) -> Selection:
     """Draw the filters in the sidebar and return (and store) the selection they make.
 
     ``grids`` are the only grids the viewer may see (a grid worker's): the grid
     filter offers those alone, and the selection never reaches beyond them, so
     every figure, map, table and export built from it stays inside the scope.
+    In ``meeting`` mode only places filter: comparing a colour, group or age filter
+    with the same place unfiltered would tell a single household apart (one 80+
+    household, and whether it is red), however the figures are rounded.
     """
     side = st.sidebar
     side.markdown(f"**{t('filters', lang)}**")
@@ -61,13 +79,7 @@ def sidebar_filters(facts: CommunityFacts, lang: str, *, grids: tuple[str, ...] 
     st.session_state[FILTER_KEYS["compounds"]] = chosen  # a compound outside the chosen grids drops out
     compounds = _choose(side, t("compound", lang), compound_options, FILTER_KEYS["compounds"], lang,
                         format_func=lambda c: compound_names.get(c, c))
-    # pills: every choice visible and one click away (and lighter to draw than a drop-down)
-    flags = side.pills(t("colour", lang), ["red", "yellow", "blue"], format_func=lambda f: t(f, lang),
-                       key=FILTER_KEYS["flags"], selection_mode="multi") or []
-    groups = side.pills(t("group", lang), list(GROUPS), format_func=lambda g: group_label(g, lang),
-                        key=FILTER_KEYS["groups"], selection_mode="multi", help=t("group_help", lang)) or []
-    ages = side.pills(t("age_band", lang), list(AGE_BANDS), key=FILTER_KEYS["age_bands"],
-                      selection_mode="multi") or []
+    flags, groups, ages = _household_filters(side, lang, meeting)
     with side.expander(t("reports_and_hazards", lang)):
         report_categories = _choose(st, t("report_category", lang), facts.options["report_categories"],
                                     FILTER_KEYS["report_categories"], lang)

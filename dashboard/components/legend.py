@@ -6,7 +6,7 @@ where the height above the map is better spent on the map.  Sized with the windo
 
 from __future__ import annotations
 
-from dashboard.components.community_map import FACILITY_STYLE, Measure, legend_items
+from dashboard.components.community_map import FACILITY_STYLE, NO_COLOUR, Measure, legend_items
 from dashboard.i18n import facility_kind, t
 from dashboard.safe_text import html_text
 
@@ -15,14 +15,20 @@ __all__ = ["legend_html"]
 _SIZE = {False: "1.05rem", True: "clamp(0.8rem, min(2vh, 1.2vw), 2.4rem)"}
 
 
-def legend_html(measure: Measure, mode: str, facility_kinds: list[str], lang: str, *, projector: bool = False
-                ) -> str:
-    """The legend (``data-testid="map-legend"``), in one flowing paragraph."""
+def legend_html(measure: Measure, mode: str, facility_kinds: list[str], lang: str, *, projector: bool = False,
+                uncoloured: bool = False) -> str:
+    """The legend (``data-testid="map-legend"``), in one flowing paragraph.
+
+    ``uncoloured``: some grids are too small to colour on the projector (they are drawn pale).
+    """
+    items = legend_items(measure, lambda k: t(k, lang))
+    if uncoloured:
+        items.append((NO_COLOUR, t("too_few_to_colour", lang)))
     swatches = "".join(
         f'<span style="display:inline-block;margin-right:1.1em;white-space:nowrap">'
         f'<span style="display:inline-block;width:1.35em;height:1em;background:{c};border:1px solid #444;'
         f'vertical-align:middle;margin-right:0.35em"></span>{html_text(text)}</span>'
-        for c, text in legend_items(measure, lambda k: t(k, lang)))
+        for c, text in items)
     dots = "".join(
         f'<span style="display:inline-block;margin-right:0.9em;white-space:nowrap">'
         f'<span style="display:inline-block;width:0.75em;height:0.75em;border-radius:50%;background:{c};'

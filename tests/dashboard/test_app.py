@@ -11,6 +11,7 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.privacy import meeting_count
 from tests.dashboard.conftest import APP, kpis, login_as
 
 
@@ -241,21 +242,25 @@ def test_change_log_lists_households_since_the_previous_build(tmp_path: Path, sa
     assert any("上次更新以来的变化" in e.label and "→" in e.label for e in at.main.expander)
 
 
-def test_meeting_mode_shows_no_figures_for_a_handful_of_households(app: AppTest, demo_artifact: Path) -> None:
+def test_meeting_mode_filters_by_place_only(app: AppTest, demo_artifact: Path) -> None:
+    """A group filter of a handful of households: on the projector it filters nothing (a tracker otherwise)."""
     from pipelines import selection as sel
 
     facts = sel.load_facts(demo_artifact)
     few = next(choice for choice in (sel.Selection(grids=(g,), groups=(k,)) for g in facts.grid_ids
                                      for k in sel.GROUPS)
                if 0 < sel.selection_figures(facts, sel.select(facts, choice))["households"] < 10)
+    place = sel.selection_figures(facts, sel.select(facts, sel.Selection(grids=few.grids)))
     app.query_params["mode"] = "meeting"
     app.session_state["f_grids"] = list(few.grids)
     app.session_state["f_groups"] = list(few.groups)
     app.run()
     metrics = kpis(app)
-    assert set(metrics.values()) == {"—"}
-    assert "少于 10 户" in app.info[0].value
+    assert metrics["户数"] == meeting_count(place["households"]) and metrics["户数"] not in ("—", "<5")
+    assert any("只按网格和小区筛选" in c.value for c in app.sidebar.caption)
     app.query_params.pop("mode")
     app.session_state["meeting_mode"] = False
+    app.session_state["f_groups"] = list(few.groups)
     app.run()
-    assert {m.label: m.value for m in app.metric}["60岁以上"].endswith("%")  # outside meetings it is shown
+    assert {m.label: m.value for m in app.metric}["户数"] == str(
+        sel.selection_figures(facts, sel.select(facts, few))["households"])  # at the desk the group filters

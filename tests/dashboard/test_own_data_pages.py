@@ -149,3 +149,20 @@ def test_quality_page_pages_through_a_huge_bad_table(tmp_path: Path, monkeypatch
     last = at.dataframe[-1].value
     assert len(last) == len(bad) - (pages - 1) * QUALITY_PAGE
     assert set(last["问题"]) == {"值不在允许范围，已拒绝"}
+
+
+def test_the_map_says_when_the_last_rebuild_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.build import BuildError
+
+    folder = write_community(tmp_path / "in", REQUIRED)
+    out = tmp_path / "c.gpkg"
+    run_build(folder, out, progress=False)
+    (folder / "居民信息表.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(BuildError):
+        run_build(folder, out, progress=False)
+    at = _app(out, monkeypatch)
+    at.run()
+    assert not at.exception
+    warning = at.warning[0].value.replace("\\", "")  # Markdown-escaped on the page
+    assert "最近一次重建" in warning and "居民信息表.xlsx" in warning
+    assert kpis(at)["户数"] == "20"  # the last good build is still shown

@@ -151,3 +151,23 @@ def test_quality_rows_are_kept_for_a_huge_bad_table(tmp_path: Path) -> None:
     out = tmp_path / "out.gpkg"
     run_build(folder, out, progress=False)
     assert pyogrio.read_info(out, layer="quality")["features"] >= len(many)
+
+
+def test_a_refused_build_lists_its_problems_for_the_office(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from pipelines.build import refused_problems_path
+
+    folder = write_community(tmp_path / "in", REQUIRED)
+    good = tmp_path / "out.gpkg"
+    run_build(folder, good, progress=False)
+    households = community_frames()["households"].copy()
+    households.loc[5:, ["address", "compound", "building_number", "building_id"]] = ["火星1号楼", "", "", ""]
+    write_community(folder, REQUIRED, frames={"households": households})
+    with pytest.raises(BuildError) as caught:
+        run_build(folder, good, progress=False)
+    listed = refused_problems_path(good)
+    assert "小区名称无法匹配" in str(caught.value) and str(listed) in str(caught.value)
+    rows = list(load_workbook(listed).active.iter_rows(values_only=True))
+    assert sum("火星1号楼" in " ".join(str(v) for v in row) for row in rows) == 15
+    assert stat.S_IMODE(listed.stat().st_mode) == 0o600

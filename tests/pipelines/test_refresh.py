@@ -57,3 +57,20 @@ def test_a_damaged_artifact_says_how_to_rebuild(tmp_path: Path) -> None:
     out.write_bytes(out.read_bytes()[:4096])
     with pytest.raises(BuildError, match="python -m pipelines build"):
         refresh(out, demo=tmp_path / "own", quiet=True)
+
+
+def test_a_failed_rebuild_keeps_the_map_and_says_why(tmp_path: Path) -> None:
+    from pipelines.build import failure_note_path
+
+    own = write_community(tmp_path / "own", REQUIRED)
+    out = tmp_path / "community.gpkg"
+    run_build(own, out, progress=False)
+    good = out.read_bytes()
+    (own / "房屋住户表.xlsx").write_bytes(b"<html><table></table></html>")  # the office saved an HTML export
+    message = refresh(out, demo=None, quiet=True)  # make run goes on: the last good map is better than none
+    assert "重建失败" in message and "房屋住户表.xlsx" in message and out.read_bytes() == good
+    note = failure_note_path(out)
+    assert "房屋住户表.xlsx" in note.read_text(encoding="utf-8") and note.stat().st_mode & 0o077 == 0
+    write_community(own, REQUIRED)  # fixed: the next build succeeds and the note goes
+    os.utime(own / "房屋住户表.xlsx", (out.stat().st_mtime + 5, out.stat().st_mtime + 5))
+    assert "已从" in refresh(out, demo=None, quiet=True) and not note.exists()
