@@ -207,6 +207,8 @@ LABELS: dict[str, tuple[str, str]] = {
                            "single out a household."),
     "meeting_too_few": ("所选范围少于 {n} 户：会议模式不显示数字，以免认出具体住户。",
                         "Fewer than {n} households in this view: meeting mode shows no figures."),
+    "screen_rounded": ("大屏：数字按 5 取整，0–4 显示为 <5；新数据到达后自动更新。",
+                       "Screen: figures rounded to 5, 0–4 shown as <5; updates itself when new data arrives."),
     "meeting_rounded": ("会议模式：数字按 5 取整，0–4 显示为 <5。",
                         "Meeting mode: figures rounded to 5; 0–4 shown as <5."),
     "grid_measure_note": ("会议模式按网格着色（{unit}），不显示单栋楼的数字。",

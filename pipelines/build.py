@@ -200,8 +200,12 @@ def _place(files: dict[str, TableFile], keep: dict[str, pd.Series], layers: dict
     placement = place_households(tf.frame, layers["buildings"], CompoundIndex(layers["compounds"]))
     for problem in placement.loc[keep["households"] & (placement["problem"] != ""), "problem"].unique():
         mask = keep["households"] & (placement["problem"] == problem)
-        column = "address" if (tf.frame.loc[mask, "address"] != "").any() else "building_number"
-        quality.add(tf, mask, column, problem, suggestion=placement["suggestion"], severity="error")
+        # the cell to correct: 小区 (for an unknown compound) or 楼号 (for an unknown building) where the office
+        # wrote it in its own column, else the address it came from
+        column = "compound" if "unknown compound" in problem else "building_number"
+        own_cell = mask & (tf.frame[column] != "")
+        for rows, where in ((own_cell, column), (mask & ~own_cell, "address")):
+            quality.add(tf, rows, where, problem, suggestion=placement["suggestion"], severity="error")
     keep["households"] &= placement["building_id"].notna()
     near = keep["households"] & (placement["near_miss"] != "")
     if near.any():  # placed, but the office should know which compound its spelling was taken as

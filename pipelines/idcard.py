@@ -61,7 +61,7 @@ def id_problems(
     problems[present & ~sex_ok] = "身份证号第17位与性别不一致 / ID sex digit disagrees with 性别"
     problems[present & ~birth_ok] = "身份证号中的出生日期与出生日期列不一致 / ID birth date disagrees with 出生日期"
     problems[present & shape_ok & ~check_ok] = "身份证号校验位错误 / ID check digit wrong (GB 11643)"
-    problems[present & ~shape_ok] = "身份证号应为18位（末位可为X）/ ID number must be 18 characters"
+    problems[present & ~shape_ok] = "身份证号应为18位（末位可为X） / ID number must be 18 characters"
     return problems
 
 

@@ -97,8 +97,9 @@ class CompoundIndex:
             both = "、".join(self.ambiguous[compound_key(parsed)])
             return f"名称不明确，可能是：{both}；请写全称 / ambiguous: {both}; write the full name"
         chars = set(compound_key(parsed))
-        # only names sharing two characters can be close: keeps this fast with thousands of compounds
-        pool = [n for n in self.display if len(chars & set(n)) >= min(2, len(chars))]
+        # only names sharing two characters can be close (one, for a short name such as 松圆小区 → 松园小区):
+        # keeps this fast with thousands of compounds
+        pool = [n for n in self.display if len(chars & set(n)) >= (1 if len(chars) <= 3 else 2)]
         close = difflib.get_close_matches(parsed, pool, n=3, cutoff=0.4)
         if close:
             return f"最接近的小区：{'、'.join(close)} / closest: {', '.join(close)}"

@@ -146,6 +146,13 @@ def _columns_by_header() -> dict[tuple[str, str], Column]:
     return {(t.name_zh, c.header): c for t in all_tables().values() for c in t.columns}
 
 
+def _is_date(value: str) -> bool:
+    try:
+        return not pd.isna(pd.Timestamp(value))
+    except (ValueError, TypeError):
+        return False
+
+
 def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
     """The quality report with every value masked as its column is elsewhere (the row number finds the cell)."""
     out = quality.copy()
@@ -154,6 +161,9 @@ def mask_quality(quality: pd.DataFrame) -> pd.DataFrame:
     values = []
     for table, column, value in zip(tables, out["column"], out["value"].fillna(""), strict=True):
         col = columns.get((table, column))
+        if col is not None and col.privacy == "birth" and not _is_date(value):
+            values.append(value)  # 1958-02-30 is no one's birth date: the clerk must see what to correct
+            continue
         values.append(column_masker(col)(value) if col is not None and value else scrub_text(value))
     out["value"] = values
     return out

@@ -251,8 +251,26 @@ def _check_rows(grid: pd.DataFrame, path: Path, limits: Limits) -> None:
         raise ReadError(msg)
 
 
-def _raw_grid(path: Path, limits: Limits) -> pd.DataFrame:
-    """All cells of the file's first sheet, as strings, no header."""
+def _header_hits(grid: pd.DataFrame, table: Table) -> int:
+    """How many known headers the best of the first rows holds."""
+    known = set(table.header_map())
+    return max((sum(header_key(normalise_text(v)) in known for v in grid.iloc[i].tolist())
+                for i in range(min(_TITLE_ROWS, len(grid)))), default=0)
+
+
+def _data_sheet(raw: bytes, table: Table) -> str | int:
+    """The sheet that holds the table: a workbook often opens on 填表说明 or a cover sheet."""
+    sheets = pd.ExcelFile(io.BytesIO(raw), engine="calamine").sheet_names
+    if len(sheets) <= 1:
+        return 0
+    hits = {name: _header_hits(pd.read_excel(io.BytesIO(raw), sheet_name=name, header=None, dtype=str,
+                                             engine="calamine", nrows=_TITLE_ROWS), table) for name in sheets}
+    best = max(sheets, key=lambda name: hits[name])
+    return best if hits[best] > 0 else 0
+
+
+def _raw_grid(path: Path, limits: Limits, table: Table) -> pd.DataFrame:
+    """All cells of the sheet that holds ``table`` (or the CSV), as strings, no header."""
     suffix = path.suffix.lower()
     raw = path.read_bytes()
     if suffix != ".csv":
@@ -267,8 +285,8 @@ def _raw_grid(path: Path, limits: Limits) -> pd.DataFrame:
                 grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
                                    skip_blank_lines=False, sep=delimiter)
         else:
-            grid = pd.read_excel(io.BytesIO(raw), header=None, dtype=str, engine="calamine",
-                                 nrows=limits.max_rows + _TITLE_ROWS + 1)
+            grid = pd.read_excel(io.BytesIO(raw), sheet_name=_data_sheet(raw, table), header=None, dtype=str,
+                                 engine="calamine", nrows=limits.max_rows + _TITLE_ROWS + 1)
     except ReadError:
         raise
     except Exception as exc:  # a broken file: tell the user which one and why
@@ -386,6 +404,15 @@ def _map_headers(headers: list[str], table: Table) -> tuple[dict[int, str], list
     return positions, problems, unknown
 
 
+def _sheet_names(path: Path) -> list[str]:
+    if path.suffix.lower() == ".csv":
+        return []
+    try:
+        return [str(n) for n in pd.ExcelFile(path, engine="calamine").sheet_names]
+    except Exception:  # already read once: a name list is only a hint in the message
+        return []
+
+
 def read_table(path: Path, table: Table, *, limits: Limits | None = None) -> TableFile:
     """Read ``path`` as ``table``: find the header, map headers to keys, normalise cells.
 
@@ -398,11 +425,13 @@ def read_table(path: Path, table: Table, *, limits: Limits | None = None) -> Tab
     ReadError
         When the file cannot be opened or decoded, exceeds ``limits`` or has no recognisable header.
     """
-    grid = _raw_grid(path, limits or Limits())
+    grid = _raw_grid(path, limits or Limits(), table)
     try:
         header_at = _header_row(grid, table)
     except ReadError as exc:
-        raise ReadError(f"{path.name}: {exc}") from None
+        sheets = _sheet_names(path)
+        where = f"（工作表：{'、'.join(sheets)}）" if len(sheets) > 1 else ""
+        raise ReadError(f"{path.name}{where}: {exc}") from None
     headers = [normalise_text(v) for v in grid.iloc[header_at].tolist()]
     body = grid.iloc[header_at + 1:].reset_index(drop=True)
     body.columns = range(body.shape[1])

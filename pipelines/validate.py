@@ -202,8 +202,11 @@ def validate_table(tf: TableFile, quality: Quality, *, reference: date) -> pd.Se
             continue  # the column is not in the file: reported once for the header, not once per row
         values = frame[col.key]
         present = values != ""
-        severity = "error" if col.required else "warning"
-        if col.required:
+        # a resident's birth date can be recovered from a valid ID number, or the person kept with no age:
+        # dropping them would take a member from their household, and could change its colour
+        recoverable = tf.table.key == "residents" and col.key == "birth_date"
+        severity = "error" if col.required and not recoverable else "warning"
+        if col.required and not recoverable:
             missing = ~present
             quality.add(tf, missing, col.key, f"必填项为空 / required field {col.header} ({col.label_en}) is empty",
                         suggestion="请补填 / fill it in", severity="error")
@@ -212,6 +215,9 @@ def validate_table(tf: TableFile, quality: Quality, *, reference: date) -> pd.Se
             bad = _check_enum(tf, quality, col.key, severity)
         elif col.type in ("date", "datetime"):
             bad = _check_dates(tf, quality, col.key, severity, reference)
+            if recoverable:
+                _birth_from_id(tf, quality, bad | ~present)
+                bad = pd.Series(False, index=frame.index)
         elif col.type == "bool":
             parsed = parse_bool(values)
             bad = parsed.isna()
@@ -231,10 +237,45 @@ def validate_table(tf: TableFile, quality: Quality, *, reference: date) -> pd.Se
         if col.required:
             keep &= ~bad
     if "id_number" in tf.table.keys and "身份证号" not in absent_columns:
-        problems = id_problems(frame["id_number"], frame["birth_date"], frame["sex"].where(frame["sex"] != ""))
-        for text in problems[problems != ""].unique():
-            quality.add(tf, problems == text, "id_number", text, suggestion="核对身份证号 / check the ID number")
+        _check_ids(tf, quality)
     return keep
+
+
+def _birth_from_id(tf: TableFile, quality: Quality, unusable: pd.Series) -> None:
+    """Residents whose 出生日期 is empty or unusable: the date from a valid ID number, else unknown (age unknown)."""
+    if not unusable.any():
+        return
+    frame = tf.frame
+    ids = frame["id_number"].fillna("").str.upper() if "id_number" in frame else pd.Series("", index=frame.index)
+    shaped = unusable & ids.str.fullmatch(r"\d{17}[\dX]") & (id_problems(
+        ids.where(unusable, ""), pd.Series(pd.NaT, index=frame.index), pd.Series(None, index=frame.index)) == "")
+    from_id = pd.to_datetime(ids.where(shaped).str[6:14], format="%Y%m%d", errors="coerce")
+    taken = shaped & from_id.notna()
+    frame.loc[taken, "birth_date"] = from_id[taken]
+    quality.add(tf, taken, "birth_date", "出生日期已按身份证号补上 / birth date taken from the ID number",
+                suggestion="核对出生日期 / check the birth date", severity="warning")
+    quality.add(tf, unusable & ~taken, "birth_date", "没有可用的出生日期，年龄未知（该居民仍计入其户） / no usable "
+                "birth date: age unknown (the resident is kept in the household)",
+                suggestion="补填出生日期 / fill in the birth date", severity="warning")
+
+
+_ID_AS_NUMBER = ("身份证号被 Excel 存成了数字，后几位已丢失 / the ID number was stored as a number: its last digits "
+                 "are lost")
+_ID_AS_NUMBER_FIX = ("把该列设为“文本”格式，再从原始记录重新录入（改回文本找不回丢失的数字） / format the column as "
+                     "text and enter the numbers again from the records")
+
+
+def _check_ids(tf: TableFile, quality: Quality) -> None:
+    """GB 11643 checks; an ID that Excel turned into a number (3.70102E+17, …000) is said to be one."""
+    frame = tf.frame
+    ids = frame["id_number"].fillna("")
+    problems = id_problems(ids, frame["birth_date"], frame["sex"].where(frame["sex"] != ""))
+    as_number = ids.str.fullmatch(r"\d(?:\.\d+)?[eE]\+?\d{1,2}") | (
+        ids.str.fullmatch(r"\d{15}000") & (problems != ""))
+    quality.add(tf, as_number, "id_number", _ID_AS_NUMBER, suggestion=_ID_AS_NUMBER_FIX)
+    problems = problems.where(~as_number, "")
+    for text in problems[problems != ""].unique():
+        quality.add(tf, problems == text, "id_number", text, suggestion="核对身份证号 / check the ID number")
 
 
 def _check_enum(tf: TableFile, quality: Quality, key: str, severity: str) -> pd.Series:
@@ -264,7 +305,7 @@ def _check_dates(tf: TableFile, quality: Quality, key: str, severity: str, refer
     else:
         parsed = pd.to_datetime(values.str.replace("/", "-"), errors="coerce", format="mixed")
         impossible = pd.Series(False, index=values.index)
-    quality.add(tf, impossible, key, "日期不存在（如2月30日）/ impossible date (no such day)",
+    quality.add(tf, impossible, key, "日期不存在（如2月30日） / impossible date (no such day)",
                 suggestion="核对月和日 / check month and day", severity=severity)
     unreadable = present & parsed.isna() & ~impossible
     quality.add(tf, unreadable, key, "日期无法识别 / unreadable date", suggestion="写成 2024-03-05 / write 2024-03-05",

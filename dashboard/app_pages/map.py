@@ -77,7 +77,7 @@ def render() -> None:
     st.title(md(data.app_title(lang)) + suffix)  # the community's name is data: never markup
     note = f"{t('reference_date', lang)}：{md(meta.get('reference_date', ''))}"
     if meeting:
-        note += f" · {t('meeting_rounded', lang)}"
+        note += f" · {t('screen_rounded' if screen else 'meeting_rounded', lang)}"
     if not selection.is_empty():
         note += f" · **{t('filtered', lang)}**"
     st.caption(note)
@@ -141,7 +141,7 @@ def _screen(path: str, version: float, selection: Selection, current: dict[str, 
     legend = legend_html(layers["measure"], mode, layers["facility_kinds"],  # type: ignore[arg-type]
                          lang, projector=True, uncoloured=bool(layers.get("uncoloured")))
     fmap = build_map(layers, tooltip_labels=(t("grid", lang), "", t(mode, lang)), tiles=data.tile_config())
-    map_col, table_col = st.columns([7, 3])
+    map_col, table_col = st.columns([13, 7])
     with map_col:
         st_folium(fmap, returned_objects=[], height=MEETING_MAP_HEIGHT, use_container_width=True,
                   key=f"screen-map-{mode}")

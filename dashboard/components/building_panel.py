@@ -47,4 +47,6 @@ def building_panel(properties: dict[str, object], households: pd.DataFrame, lang
     # fixed widths for the short columns and the reasons last: every column in view at 1920 px
     widths = {"colour": 68, "unit": 56, "members": 48, "last_visit": 92, "overdue_short": 48, "reasons": 300}
     config = {t(key, lang): st.column_config.Column(width=px) for key, px in widths.items()}
-    st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config=config)
+    # as tall as its rows (no empty rows under a building of three households), at most 420 px
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 35 * (len(view) + 1) + 3),
+                 column_config=config)

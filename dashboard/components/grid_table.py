@@ -20,7 +20,7 @@ _HEADERS = {"name": "grid", "households": "households_short", "share_60_plus": "
 
 # type sized to the window: eleven rows fit the map's height on a 720-px projector, seven columns fit beside
 # the map on a 1024-px one, and the table grows on a 4K screen; the screen view's column is narrower
-_SIZE = {False: "clamp(0.8rem, min(2.3vh, 1.45vw), 2.8rem)", True: "clamp(0.75rem, min(2.2vh, 0.95vw), 2.6rem)"}
+_SIZE = {False: "clamp(0.8rem, min(2.3vh, 1.45vw), 2.8rem)", True: "clamp(0.85rem, min(2.4vh, 1.15vw), 3rem)"}
 
 
 def grid_table(grids: pd.DataFrame, lang: str, *, narrow: bool = False) -> None:

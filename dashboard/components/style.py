@@ -16,7 +16,8 @@ h1 {font-size: 2.1rem !important; padding-top: 0 !important; padding-bottom: 0.2
 # an always-on screen: no sidebar, no toolbar, no page links; the map and the figures only
 SCREEN_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stExpandSidebarButton"] {display: none !important;}
+[data-testid="stToolbar"], [data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"], #MainMenu
+{display: none !important;}
 [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; padding-bottom: 0 !important;}
 </style>"""
 

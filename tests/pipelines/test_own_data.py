@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -330,3 +331,64 @@ def test_a_build_from_the_command_line_is_in_the_audit_log(tmp_path: Path) -> No
     with db() as session:
         builds = audit.entries(session, action="build")
     assert str(tmp_path / "out.gpkg") in set(builds["target"]) and builds["actor"].str.startswith("cli:").all()
+
+
+def test_a_bad_birth_date_keeps_the_resident(tmp_path: Path) -> None:
+    """1958-02-30 no longer takes a member from their household: the date from the ID, or an unknown age."""
+    from pipelines.idcard import make_id
+    from pipelines.privacy import mask_quality
+
+    residents = community_frames()["residents"].copy()
+    residents.loc[0, ["birth_date", "id_number", "sex"]] = ["1958-02-30", make_id("370902", date(1958, 2, 28), 7,
+                                                                                  male=True), "男"]
+    residents.loc[1, "birth_date"] = "1958-13-01"
+    residents.loc[2, "birth_date"] = ""
+    folder = write_community(tmp_path / "in", REQUIRED, frames={"residents": residents})
+    out, quality = _build(folder, tmp_path)
+    stored = pyogrio.read_dataframe(out, layer="residents", read_geometry=False).set_index("person_id")
+    assert len(stored) == len(residents)
+    assert str(stored.at[residents.loc[0, "person_id"], "birth_date"])[:10] == "1958-02-28"
+    assert pd.isna(stored.at[residents.loc[1, "person_id"], "age"])
+    assert (quality["severity"] == "warning").all()
+    shown = mask_quality(quality)
+    assert "1958-02-30" in set(shown["value"])  # the clerk sees what to correct (no one's real birth date)
+
+
+def test_id_numbers_excel_turned_into_numbers_are_named_as_such(tmp_path: Path) -> None:
+    residents = community_frames()["residents"].copy()
+    residents.loc[0, "id_number"] = "3.70902E+17"
+    residents.loc[1, "id_number"] = "370902195711300000"
+    folder = write_community(tmp_path / "in", REQUIRED, frames={"residents": residents})
+    _, quality = _build(folder, tmp_path)
+    named = quality[quality["problem"].str.contains("存成了数字")]
+    assert len(named) == 2 and not quality["problem"].str.contains("校验位").any()
+
+
+def test_a_workbook_that_opens_on_its_instructions_sheet(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    folder = write_community(tmp_path / "in", ("residents",))
+    households = community_frames()["households"].rename(columns={c.key: c.header
+                                                                  for c in TABLES["households"].columns})
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["请按下表填写，户编号不能重复。"])
+    data = book.create_sheet("住户")
+    data.append(list(households.columns))
+    for row in households.itertuples(index=False):
+        data.append(list(row))
+    book.save(folder / "房屋住户表.xlsx")
+    out, _ = _build(folder, tmp_path)
+    assert pyogrio.read_info(out, layer="households")["features"] == 20
+
+
+def test_hints_name_the_closest_compound_and_the_cell_to_correct(tmp_path: Path) -> None:
+    households = community_frames()["households"].copy()
+    households.loc[0, ["address", "compound", "building_number", "building_id"]] = ["", "青圆小区", "1", ""]
+    households.loc[1, ["compound", "building_number", "building_id", "address"]] = ["青山小区", "9号楼二单元", "", ""]
+    folder = write_community(tmp_path / "in", REQUIRED, frames={"households": households})
+    _, quality = _build(folder, tmp_path)
+    unknown = quality[quality["value"] == "青圆小区"]
+    assert "青山小区" in unknown["suggestion"].iloc[0]
+    no_building = quality[quality["problem"].str.contains("没有这个楼号")]
+    assert list(no_building["column"]) == ["楼号"] and list(no_building["value"]) == ["9号楼二单元"]
