@@ -124,7 +124,7 @@ def test_meeting_mode_sends_no_personal_data(server: str, page, demo_artifact) -
     # the sidebar starts collapsed on a projector, one click away; its toggle switches the meeting off
     opener = '[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button'
     page.locator(opener).first.click()
-    page.locator('[data-testid="stSidebar"]').get_by_text("会议模式").click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("会议模式", exact=True).click()
     wait_for_text(page, "数据质量", selector='[data-testid="stSidebar"]')
     assert "会议模式" not in page.inner_text("h1") and "mode=meeting" not in page.url
 
