@@ -7,8 +7,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 
 from pipelines.build import run_build
 from tests.community import OPTIONAL, REQUIRED, write_community
-from tests.e2e.conftest import ROOT, SCREENSHOTS, _serve, map_frame, wait_for_app
+from tests.e2e.conftest import ROOT, SCREENSHOTS, _serve, map_frame, wait_for_app, wait_for_health
 
 COUNT_BUILDINGS = """() => { let n = 0; window.map.eachLayer(l => {
   if (l.feature && l.feature.properties && l.feature.properties.building_id !== undefined) n++; }); return n; }"""
@@ -144,7 +142,7 @@ def test_readme_bring_your_own_data_steps(tmp_path: Path, page) -> None:  # type
     server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=repo, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for_health(f"http://127.0.0.1:{port}", server)
+        wait_for_health(f"http://127.0.0.1:{port}", server)
         page.goto(f"http://127.0.0.1:{port}")
         page.wait_for_url("**/login**")  # no session for this server: its login page
         page.fill("#username", "zhang")
@@ -161,18 +159,4 @@ def test_readme_bring_your_own_data_steps(tmp_path: Path, page) -> None:  # type
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
     assert (repo / "build" / "community.gpkg").exists()
-
-
-def _wait_for_health(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"make run did not start:\n{out}")
-            time.sleep(0.3)
 
