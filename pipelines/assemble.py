@@ -220,40 +220,40 @@ def _with_grids(quality: pd.DataFrame, files: dict[str, TableFile], placement: p
     """Each problem row's grid, where its row can be tied to one (so a grid worker sees their grid's problems).
 
     A household through the building it was placed in, a person through their household, a need
-    through its household, a hazard or report through where it was located, grid work through its
-    grid, a building feature through its grid; a row that cannot be placed anywhere has none.
+    through its household, grid work through its grid, a building feature through its grid; a row
+    that cannot be placed anywhere has none.  Only the rows in the report are looked up (a district's
+    820 k residents are not mapped for a few hundred problems).
     """
     grid_of_building = pd.Series(buildings["grid_id"].to_numpy(), index=buildings["building_id"])
     grid_of_building = grid_of_building[~grid_of_building.index.duplicated()]
-    by_row: dict[str, pd.Series] = {}
     hh = files["households"]
-    hh_grid = placement["building_id"].map(grid_of_building)
-    by_row[hh.table.name_zh] = pd.Series(hh_grid.to_numpy(), index=hh.frame["_row"].to_numpy())
-    grid_of_household = pd.Series(hh_grid.to_numpy(), index=hh.frame["household_id"].to_numpy())
-    grid_of_household = grid_of_household[~grid_of_household.index.duplicated()]
-    res = files["residents"]
-    res_grid = res.frame["household_id"].map(grid_of_household)
-    by_row[res.table.name_zh] = pd.Series(res_grid.to_numpy(), index=res.frame["_row"].to_numpy())
-    grid_of_person = pd.Series(res_grid.to_numpy(), index=res.frame["person_id"].to_numpy())
-    grid_of_person = grid_of_person[~grid_of_person.index.duplicated()]
-    for key, through, lookup in (("elderly", "person_id", grid_of_person), ("special_groups", "person_id",
-                                 grid_of_person), ("party_volunteers", "person_id", grid_of_person),
-                                 ("needs", "household_id", grid_of_household)):
-        if key in files:
-            tf = files[key]
-            by_row[tf.table.name_zh] = pd.Series(tf.frame[through].map(lookup).to_numpy(),
-                                                 index=tf.frame["_row"].to_numpy())
-    if "grid_work" in files:
-        tf = files["grid_work"]
-        by_row[tf.table.name_zh] = pd.Series(tf.frame["grid_id"].to_numpy(), index=tf.frame["_row"].to_numpy())
+    placed = pd.Series(placement["building_id"].to_numpy(), index=hh.frame["household_id"].to_numpy())
+
+    def grid_of_households(ids: pd.Series) -> pd.Series:
+        return ids.map(placed[~placed.index.duplicated()]).map(grid_of_building)
+
+    def grid_of_persons(ids: pd.Series) -> pd.Series:
+        res = files["residents"].frame
+        known = res.loc[res["person_id"].isin(ids), ["person_id", "household_id"]].drop_duplicates("person_id")
+        return grid_of_households(ids.map(known.set_index("person_id")["household_id"]))
+
+    through = {"households": ("household_id", grid_of_households), "residents": ("household_id", grid_of_households),
+               "elderly": ("person_id", grid_of_persons), "special_groups": ("person_id", grid_of_persons),
+               "party_volunteers": ("person_id", grid_of_persons), "needs": ("household_id", grid_of_households),
+               "grid_work": ("grid_id", lambda ids: ids)}
     grid = pd.Series(None, index=quality.index, dtype=object)
-    for table, rows in by_row.items():
-        rows = rows[~rows.index.duplicated()]
-        mine = (quality["table"] == table) & (quality["row_kind"] != "feature")
-        grid[mine] = quality.loc[mine, "row"].map(rows).to_numpy()
-    features = quality["row_kind"] == "feature"
-    grid[features & (quality["table"] == "楼栋")] = quality.loc[features & (quality["table"] == "楼栋"), "value"].map(
-        grid_of_building)
+    for key, (column, lookup) in through.items():
+        if key not in files:
+            continue
+        tf = files[key]
+        mine = (quality["table"] == tf.table.name_zh) & (quality["row_kind"] != "feature")
+        if not mine.any():
+            continue
+        rows = tf.frame.loc[tf.frame["_row"].isin(quality.loc[mine, "row"]), ["_row", column]]
+        rows = rows.drop_duplicates("_row").set_index("_row")[column]
+        grid[mine] = quality.loc[mine, "row"].map(pd.Series(lookup(rows).to_numpy(), index=rows.index)).to_numpy()
+    features = (quality["row_kind"] == "feature") & (quality["table"] == "楼栋")
+    grid[features] = quality.loc[features, "value"].map(grid_of_building)
     quality = quality.copy()
     quality["grid_id"] = grid.where(grid.notna(), None)
     return quality

@@ -138,4 +138,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the audit log's store, migrated quietly
     return int(args.func(args))

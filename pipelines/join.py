@@ -97,9 +97,11 @@ class CompoundIndex:
             both = "、".join(self.ambiguous[compound_key(parsed)])
             return f"名称不明确，可能是：{both}；请写全称 / ambiguous: {both}; write the full name"
         chars = set(compound_key(parsed))
-        # only names sharing two characters can be close (one, for a short name such as 松圆小区 → 松园小区):
-        # keeps this fast with thousands of compounds
-        pool = [n for n in self.display if len(chars & set(n)) >= (1 if len(chars) <= 3 else 2)]
+        # only names sharing two characters can be close (one, for a short name such as 松圆小区 → 松园小区,
+        # when none shares two): keeps this fast with thousands of compounds
+        pool = [n for n in self.display if len(chars & set(n)) >= min(2, len(chars))]
+        if not difflib.get_close_matches(parsed, pool, n=1, cutoff=0.4) and len(chars) <= 3:
+            pool = [n for n in self.display if chars & set(n)]
         close = difflib.get_close_matches(parsed, pool, n=3, cutoff=0.4)
         if close:
             return f"最接近的小区：{'、'.join(close)} / closest: {', '.join(close)}"
@@ -198,7 +200,7 @@ def place_households(households: pd.DataFrame, buildings: pd.DataFrame,
     placed_by_name = out["building_id"].notna() & compound_id.notna()
     out.loc[placed_by_name, "near_miss"] = map_unique(written[placed_by_name], compounds.near_miss)
     out.loc[no_compound, "problem"] = "小区名称无法匹配 / unknown compound"
-    out.loc[no_compound, "suggestion"] = compound_text[no_compound].map(compounds.suggest)
+    out.loc[no_compound, "suggestion"] = map_unique(compound_text[no_compound], compounds.suggest)
     no_building = unplaced & compound_id.notna()
     out.loc[no_building, "problem"] = "该小区中没有这个楼号 / no such building in the compound"
     out.loc[no_building, "suggestion"] = "核对楼号，或在楼栋图层中补充该楼 / check the number or add the building"

@@ -114,10 +114,6 @@ def normalise_column_detail(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         arr = pa.chunked_array(values.array._pa_array).cast(pa.string()).fill_null("")
     else:
         arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True).fill_null("")
-    controls = pc.match_substring_regex(arr, CONTROL_CHARS)
-    had_controls = np.asarray(controls.to_numpy(zero_copy_only=False), dtype=bool)
-    if had_controls.any():
-        arr = pc.replace_substring_regex(arr, pattern=CONTROL_CHARS, replacement="")
     arr = pc.utf8_trim_whitespace(arr)
     # Excel date cells come back as "2024-03-05 00:00:00": the midnight adds nothing
     arr = pc.replace_substring_regex(arr, pattern=r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", replacement=r"\1")
@@ -128,11 +124,15 @@ def normalise_column_detail(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-    odd = pc.match_substring_regex(encoded.dictionary, _NEEDS_NFKC).to_numpy(zero_copy_only=False)
+    # control characters and NFKC, looked for among the distinct values only (not 820 k cells)
+    controls = np.asarray(pc.match_substring_regex(encoded.dictionary, CONTROL_CHARS)
+                          .to_numpy(zero_copy_only=False), dtype=bool)
+    odd = np.asarray(pc.match_substring_regex(encoded.dictionary, _NEEDS_NFKC).to_numpy(zero_copy_only=False),
+                     dtype=bool) | controls
     if odd.any():
-        distinct[odd] = [unicodedata.normalize("NFKC", v).strip() for v in distinct[odd]]
+        distinct[odd] = [normalise_text(v) for v in distinct[odd]]
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return pd.Series(distinct[codes], index=values.index, dtype=object), had_controls
+    return pd.Series(distinct[codes], index=values.index, dtype=object), controls[codes]
 
 
 def find_table_files(folder: Path, table: Table) -> list[Path]:
