@@ -111,21 +111,32 @@ def _serve(artifact: Path) -> Iterator[str]:
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    try:
+        wait_for_health(url, proc, timeout=60)
+    except BaseException:
+        proc.kill()
+        raise
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def wait_for_health(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """Wait until the server at ``url`` answers its health check; fail with its output if it exits or
+    does not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:
+                    proc.kill()
                 out = proc.stdout.read().decode() if proc.stdout else ""
-                proc.kill()
-                pytest.fail(f"streamlit did not start:\n{out}")
+                pytest.fail(f"server did not start:\n{out}")
             time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
