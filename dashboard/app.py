@@ -21,8 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dashboard.errors import show_script_error  # noqa: E402
+from dashboard.report_routes import REPORT_ROUTES  # noqa: E402
 from dashboard.routes import ROUTES, LoginRequired  # noqa: E402
 from dashboard.security import SecurityHeaders  # noqa: E402
 
-app = st.App("streamlit_app.py", on_script_error=show_script_error, routes=ROUTES,
+app = st.App("streamlit_app.py", on_script_error=show_script_error, routes=[*ROUTES, *REPORT_ROUTES],
              middleware=[Middleware(SecurityHeaders), Middleware(LoginRequired)])

@@ -29,7 +29,8 @@ from operations.store import db
 __all__ = ["COOKIE", "LoginRequired", "ROUTES"]
 
 COOKIE = "qx_session"
-_OPEN = ("/login", "/auth/", "/account/", "/_stcore/", "/static/", "/app/static/", "/component/", "/favicon")
+_OPEN = ("/login", "/auth/", "/report/", "/account/", "/_stcore/", "/static/", "/app/static/", "/component/",
+         "/favicon")
 
 _TEXT = {
     "zh": {"title": "登录 · 社区可视化地图", "user": "用户名", "password": "密码", "submit": "登录",
@@ -217,7 +218,7 @@ class LoginRequired:
                       send: Callable[[Message], Awaitable[None]]) -> None:
         """Check page requests; pass everything else through."""
         path = scope.get("path", "")
-        if scope["type"] != "http" or scope.get("method") != "GET" or path.startswith(_OPEN) or \
+        if scope["type"] != "http" or scope.get("method") != "GET" or path.startswith(_OPEN) or path == "/report" or \
                 "/_stcore/" in path or "." in path.rsplit("/", 1)[-1]:
             await self.app(scope, receive, send)
             return

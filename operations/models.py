@@ -1,14 +1,13 @@
-"""The store's tables (SQLAlchemy 2): users, their sessions, wrong-password attempts, the audit log, and the
-live side: resident reports with their history, visits and the needs found on them, API keys, rate limits.
+"""The store's tables (SQLAlchemy 2): users, sessions, the audit log, and the live side.
+
+The live side: resident reports with their history, visits and the needs found on them, API keys, rate limits.
 
 Times are UTC without a time zone (the same on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

@@ -268,8 +268,10 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def duplicate_hints(db: Session, report: Report, rules: Workflow | None = None) -> list[Report]:
-    """Other reports that may be the same problem: the same category within ``duplicate_days`` and either the
-    same building or within ``duplicate_metres``. Not a rule: a hint for the person who files it."""
+    """Other reports that may be the same problem (a hint for the person who files it, not a rule).
+
+    The same category within ``duplicate_days``, and the same building or within ``duplicate_metres``.
+    """
     rules = rules or workflow()
     since = report.submitted_at - timedelta(days=rules.duplicate_days)
     candidates = db.scalars(select(Report).where(

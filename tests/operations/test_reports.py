@@ -57,7 +57,8 @@ def test_a_new_report_is_filed_and_dispatched_to_its_grid_with_a_time_limit(data
         assert reports.by_receipt(session, receipt.lower().replace("-", "")).number == number  # type: ignore[union-attr]
         assert reports.by_receipt(session, "AAAA-BBBB-CCCC") is None
         steps = [(e.action, e.actor, e.to_status) for e in reports.history(session, report)]
-    assert steps == [("submit", "居民", "submitted"), ("accept", "系统", "accepted"), ("dispatch", "系统", "dispatched")]
+    assert steps == [("submit", "居民", "submitted"), ("accept", "系统", "accepted"),
+                     ("dispatch", "系统", "dispatched")]
     assert receipt not in str(report.receipt_hash)  # only a hash is kept
 
 
