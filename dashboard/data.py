@@ -9,6 +9,7 @@ tables are masked on the server.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -32,6 +33,11 @@ from dashboard.components.community_map import (
 )
 from dashboard.i18n import facility_kind, t
 from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
+from operations.live_view import merge_report_points, merge_report_table, overlay_visits, status_labels
+from operations.reports import REPORT_COLUMNS, live_revision, report_frame
+from operations.store import db
+from operations.visits import last_visits, open_needs
+from operations.workflow import workflow
 from pipelines import selection as sel
 from pipelines.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from pipelines.privacy import EVERYTHING, RATE_BASE, mask_frame, mask_quality
@@ -125,10 +131,61 @@ def tiles_gcj02() -> bool:
     return bool(tiles and tiles["crs"] == "gcj02")
 
 
+def live_version() -> str:
+    """The live store's revision (reports, visits, needs found on visits), "" when the store cannot be read.
+
+    Part of every cache key that depends on them, so a report filed or a visit logged shows at the next
+    rerun; without a store the map shows the build alone.
+    """
+    try:
+        with db() as session:
+            return live_revision(session)
+    except Exception:  # noqa: BLE001 - an unreachable store must not take the map down
+        return ""
+
+
 @st.cache_resource(show_spinner=False)
-def load_facts(path: str, version: float) -> sel.CommunityFacts:
-    """Integer-coded facts for the filters (shared read-only, never copied per user)."""
+def _base_facts(path: str, version: float) -> sel.CommunityFacts:
     return sel.load_facts(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _live_facts(path: str, version: float, live: str) -> sel.CommunityFacts:
+    """The build's facts with the store's reports, visits and needs found on visits read in."""
+    base = _base_facts(path, version)
+    rules = workflow()
+    reports_live, logged, needs = _store_frames(live)
+    codes = {"building_ids": base.building_ids, "building_grid": base.building_grid,
+             "building_compound": base.building_compound, "grid_ids": base.grid_ids}
+    merged = merge_report_points(base.reports, reports_live, codes, rules)
+    households = base.households.copy()
+    if len(logged):
+        reference = pd.Timestamp(load_meta(path, version).get("reference_date") or pd.Timestamp.now().date())
+        last, overdue = overlay_visits(households["last_visit"], households["interval"], households["overdue"],
+                                       households["household_id"], logged, reference)
+        households["last_visit"], households["overdue"] = last.to_numpy(), overdue.to_numpy()
+    if len(needs):
+        households["open_needs"] = households["open_needs"] + \
+            households["household_id"].map(needs).fillna(0).astype(int).to_numpy()
+    present = set(merged["status"])
+    options = {**base.options, "report_categories": sorted(merged["category"].dropna().unique().tolist()),
+               "report_statuses": [s for s in status_labels(rules) if s in present]}
+    days = pd.concat([merged["day"], base.hazards["day"]]).dropna()
+    return dataclasses.replace(base, reports=merged, households=households, options=options,
+                               days=(days.min().date(), days.max().date()) if len(days) else None)
+
+
+def _store_frames(live: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The store's reports, latest visit per household and open needs per household (empty when unread)."""
+    if not live:
+        return pd.DataFrame(columns=REPORT_COLUMNS), pd.Series(dtype="datetime64[ns]"), pd.Series(dtype="int64")
+    with db() as session:
+        return report_frame(session), last_visits(session), open_needs(session)
+
+
+def load_facts(path: str, version: float) -> sel.CommunityFacts:
+    """Integer-coded facts for the filters, the store's reports and visits read in (shared read-only)."""
+    return _live_facts(path, version, live_version())
 
 
 @st.cache_data(show_spinner=False)
@@ -137,17 +194,25 @@ def load_meta(path: str, version: float) -> dict[str, str]:
     return read_meta(Path(path))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def selected(path: str, version: float, selection: sel.Selection) -> sel.Selected:
     """The masks of ``selection``, computed once and shared by the KPIs, map, panel and tables (read-only)."""
-    return sel.select(load_facts(path, version), selection)
+    return _selected(path, version, live_version(), selection)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _selected(path: str, version: float, live: str, selection: sel.Selection) -> sel.Selected:
+    return sel.select(_live_facts(path, version, live), selection)
+
+
+def view(path: str, version: float, selection: sel.Selection) -> dict[str, object]:
+    """KPI figures, per-building and per-grid counts of ``selection``."""
+    return _view(path, version, live_version(), selection)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def view(path: str, version: float, selection: sel.Selection) -> dict[str, object]:
-    """KPI figures, per-building and per-grid counts of ``selection``."""
-    facts = load_facts(path, version)
-    chosen = selected(path, version, selection)
+def _view(path: str, version: float, live: str, selection: sel.Selection) -> dict[str, object]:
+    facts = _live_facts(path, version, live)
+    chosen = _selected(path, version, live, selection)
     grids = sel.grid_counts(facts, chosen)
     if selection.grids:
         grids = grids[grids.index.isin(selection.grids)]
@@ -280,9 +345,15 @@ def _fills(values: pd.Series, measure: Measure) -> list[str]:
     return [measure.colours[i] for i in bins]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def map_layers(path: str, version: float, selection: sel.Selection, mode: str, meeting: bool = False,
                heat: bool = False, lang: str = "zh", gcj02: bool = False) -> dict[str, object]:
+    """Everything the map draws (see :func:`_map_layers`), with the live store's reports and visits."""
+    return _map_layers(path, version, live_version(), selection, mode, meeting, heat, lang, gcj02)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_layers(path: str, version: float, live: str, selection: sel.Selection, mode: str, meeting: bool = False,
+                heat: bool = False, lang: str = "zh", gcj02: bool = False) -> dict[str, object]:
     """Everything the map draws for a selection, colour mode and audience, as plain data.
 
     Buildings are drawn when the selected area has at most :data:`DETAIL_LIMIT`
@@ -291,7 +362,7 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     no small count reaches the projector.  ``gcj02`` shifts every shape onto GCJ-02 tiles.
     """
     base = _map_base(path, version, gcj02)
-    counts = view(path, version, selection)
+    counts = _view(path, version, live, selection)
     buildings: pd.DataFrame = counts["buildings"]  # type: ignore[assignment]
     grids: pd.DataFrame = counts["grids"]  # type: ignore[assignment]
     detail = len(buildings) <= DETAIL_LIMIT
@@ -351,10 +422,35 @@ def map_layers(path: str, version: float, selection: sel.Selection, mode: str, m
     out["grid_labels"] = [(n, la, lo) for g, n, la, lo in _grid_labels(path, version, gcj02) if g in grid_ids] \
         if len(grid_ids) <= LABEL_LIMIT else []
     out["bounds"] = _bounds(base, selection, wanted, grid_ids)
-    points = _heat_points(load_facts(path, version), selected(path, version, selection)) if heat else []
+    out["overdue"] = _overdue_marks(base, buildings, lang) if detail and not meeting else None
+    facts, chosen = _live_facts(path, version, live), _selected(path, version, live, selection)
+    points = _heat_points(facts, chosen) if heat else []
     out["heat"] = _shift_points(points, gcj02) if points else None
     out["heat_available"] = points is not None
     return out
+
+
+def _overdue_marks(base: dict[str, object], buildings: pd.DataFrame, lang: str) -> dict[str, object] | None:
+    """A ring on each building with overdue open reports (how many, in the tooltip); None when there are none.
+
+    At the middle of the building's box, in the map's own coordinates (already shifted for GCJ-02 tiles).
+    """
+    late = buildings.loc[buildings["reports_overdue"] > 0, "reports_overdue"]
+    if late.empty:
+        return None
+    ids = [f["properties"]["building_id"] for f in base["buildings"]]  # type: ignore[attr-defined]
+    boxes = dict(zip(ids, base["building_bounds"], strict=True))  # type: ignore[call-overload]
+    labels: dict[str, str] = base["labels"]  # type: ignore[assignment]
+    features = []
+    for building_id, n in late.items():
+        box = boxes.get(building_id)
+        if box is None:
+            continue
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
+            round((box[0] + box[2]) / 2, 6), round((box[1] + box[3]) / 2, 6)]},
+            "properties": {"label": labels.get(building_id, ""),
+                           "text": t("overdue_reports_n", lang).format(n=int(n))}})
+    return {"type": "FeatureCollection", "features": features} if features else None
 
 
 def _shift_points(points: list[list[float]], gcj02: bool) -> list[list[float]]:
@@ -417,10 +513,17 @@ _HOUSEHOLD_VIEW = ["household_id", "building_id", "unit", "flag", "flag_reasons"
                    "last_visit", "visit_overdue"]
 
 
-@st.cache_data(show_spinner=False)
 def load_households(path: str, version: float) -> pd.DataFrame:
-    """Households with colour, reasons and visits, plus member counts; no room numbers, no names."""
+    """Households with colour, reasons and visits (logged visits read in), plus member counts; no rooms, no names."""
+    return _load_households(path, version, live_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _load_households(path: str, version: float, live: str) -> pd.DataFrame:
     households = pyogrio.read_dataframe(path, layer="households", columns=_HOUSEHOLD_VIEW, read_geometry=False)
+    facts = _live_facts(path, version, live)  # the same household order as the layer
+    households["last_visit"] = facts.households["last_visit"].to_numpy()
+    households["visit_overdue"] = facts.households["overdue"].to_numpy()
     members = pyogrio.read_dataframe(path, layer="residents", columns=["household_id"], read_geometry=False)
     households["members"] = households["household_id"].map(members["household_id"].value_counts()).fillna(0)
     households["members"] = households["members"].astype(int)
@@ -513,9 +616,18 @@ def _read_plain(path: str, layer: str, columns: list[str]) -> pd.DataFrame:
     return pyogrio.read_dataframe(path, layer=layer, columns=columns, read_geometry=False)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+LIVE_LAYERS = frozenset({"households", "reports"})  # the tables the live store changes
+
+
 def load_table(path: str, version: float, table_key: str, layer: str, reveal: frozenset[str] = frozenset()
                ) -> pd.DataFrame | None:
+    """One of the nine tables (or the reports) as stored and masked: see :func:`_load_table`."""
+    return _load_table(path, version, live_version() if layer in LIVE_LAYERS else "", table_key, layer, reveal)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_table(path: str, version: float, live: str, table_key: str, layer: str,
+                reveal: frozenset[str] = frozenset()) -> pd.DataFrame | None:
     """One of the nine tables as stored, personal columns masked on the server (None when absent).
 
     ``reveal``: the kinds of personal data shown in full (a grid worker's names and phones; the
@@ -524,9 +636,17 @@ def load_table(path: str, version: float, table_key: str, layer: str, reveal: fr
     A location written as a building code (a hazard at ``XQ24-B3``) becomes
     that building's label first: an address mask would take the code for a room.
     """
-    if layer not in {name for name, _ in pyogrio.list_layers(path)}:
+    present = layer in {name for name, _ in pyogrio.list_layers(path)}
+    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False) if present else None
+    if layer == "reports":
+        reports_live = _store_frames(live)[0]
+        frame = merge_report_table(frame, reports_live, workflow())
+    elif layer == "households" and frame is not None:
+        facts = _live_facts(path, version, live)  # the same household order as the layer
+        frame["last_visit"] = facts.households["last_visit"].to_numpy()
+        frame["visit_overdue"] = facts.households["overdue"].to_numpy().astype(int)
+    if frame is None:
         return None
-    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
     names = place_names(path, version)
     if "location" in frame.columns:
         frame["location"] = building_codes_to_labels(frame["location"], names)
@@ -541,19 +661,25 @@ def table_size(path: str, version: float, layer: str) -> int:
 _FLAG_NAMES = {3: "red", 2: "yellow", 1: "blue"}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def table_view(path: str, version: float, selection: sel.Selection, table_key: str, layer: str, lang: str = "zh",
                reveal: frozenset[str] = frozenset()) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """The rows of a table the selection keeps, as shown: see :func:`_table_view`."""
+    return _table_view(path, version, live_version(), selection, table_key, layer, lang, reveal)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _table_view(path: str, version: float, live: str, selection: sel.Selection, table_key: str, layer: str,
+                lang: str = "zh", reveal: frozenset[str] = frozenset()) -> tuple[pd.DataFrame | None, np.ndarray]:
     """The rows of a table the selection keeps, as shown (masked, names, clean cells, titles in ``lang``).
 
     Also each row's household flag code (for the row colours).  The Tables
     page searches and exports exactly this frame.
     """
-    frame = load_table(path, version, table_key, layer, reveal)
+    frame = _load_table(path, version, live if layer in LIVE_LAYERS else "", table_key, layer, reveal)
     if frame is None:
         return None, np.array([], dtype=np.int8)
-    facts = load_facts(path, version)
-    keep, flags = sel.table_rows(facts, selected(path, version, selection), table_key, frame)
+    facts = _live_facts(path, version, live)
+    keep, flags = sel.table_rows(facts, _selected(path, version, live, selection), table_key, frame)
     out = frame[keep].reset_index(drop=True)
     if "flag" not in out.columns and flags.any():
         out.insert(0, "flag", pd.Series(flags[keep]).map(_FLAG_NAMES).to_numpy())

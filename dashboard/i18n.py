@@ -25,6 +25,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_needs": ("未办结需求", "Open needs"),
     "open_hazards": ("未整改隐患", "Open hazards"),
     "open_reports": ("未办结诉求", "Open reports"),
+    "overdue_n": ("超时 {n}", "{n} overdue"),
+    "overdue_reports": ("超时未办结的诉求", "Reports past their time limit"),
+    "overdue_reports_n": ("超时诉求 {n} 件", "{n} overdue report(s)"),
     "colour_by": ("楼栋着色", "Colour buildings by"),
     "colour_grids_by": ("网格着色", "Colour grids by"),
     "by_red": ("红色户数", "Red households"),
@@ -223,6 +226,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, str]] = {
     "visit_interval_days": ("走访周期（天）", "Visit interval (days)"), "visit_overdue": ("走访逾期", "Visit overdue"),
     "last_visit": ("最近走访", "Last visit"),
     "placed_by": ("定位方式", "Placed by"), "household_id": ("户编号", "Household ID"),
+    "overdue": ("超时", "Overdue"),
 }
 
 

@@ -113,7 +113,8 @@ def load_facts(path: Path) -> CommunityFacts:
     building_grid = _codes(buildings["grid_id"], grid_ids)
     building_compound = _codes(buildings["compound_id"], compound_ids)
 
-    hh = _read(path, "households", ["household_id", "building_id", "living_arrangement", "flag", "visit_overdue"])
+    hh = _read(path, "households", ["household_id", "building_id", "living_arrangement", "flag", "visit_overdue",
+                                    "last_visit", "visit_interval_days"])
     residents = _read(path, "residents", ["person_id", "household_id", "age", "political_status"])
     elderly = _read(path, "elderly", ["person_id", "self_care"])
     special = _read(path, "special_groups", ["person_id", "category"])
@@ -127,6 +128,8 @@ def load_facts(path: Path) -> CommunityFacts:
         "compound": np.where(b >= 0, building_compound[np.maximum(b, 0)], -1),
         "flag": hh["flag"].map(_FLAG_CODE).fillna(0).astype(np.int8).to_numpy(),
         "overdue": hh["visit_overdue"].fillna(0).astype(bool).to_numpy(),
+        "last_visit": pd.to_datetime(hh["last_visit"], errors="coerce").to_numpy(),  # live visits move these two
+        "interval": pd.to_numeric(hh["visit_interval_days"], errors="coerce").fillna(0).astype(int).to_numpy(),
     })
     res_hh = _codes(residents["household_id"], households["household_id"].to_numpy())
     age = pd.to_numeric(residents["age"], errors="coerce").to_numpy(dtype=float)
@@ -182,6 +185,7 @@ def _events(path: Path, layer: str, columns: list[str], building_ids: np.ndarray
     grid = _codes(frame["grid_id"], grid_ids)
     points = frame.geometry
     return pd.DataFrame({
+        columns[0]: frame[columns[0]].to_numpy(dtype=object),
         "building": b,
         "grid": np.where(grid >= 0, grid, np.where(b >= 0, building_grid[np.maximum(b, 0)], -1)),
         "compound": np.where(b >= 0, building_compound[np.maximum(b, 0)], -1),
@@ -282,7 +286,14 @@ def selection_figures(facts: CommunityFacts, selected: Selected) -> dict[str, fl
         "open_needs": int(hh["open_needs"].to_numpy()[mask].sum()),
         "open_hazards": int((selected.hazards & facts.hazards["is_open"].to_numpy()).sum()),
         "open_reports": int((selected.reports & facts.reports["is_open"].to_numpy()).sum()),
+        "overdue_reports": int((selected.reports & facts.reports["is_open"].to_numpy() &
+                                _column(facts.reports, "overdue")).sum()),
     }
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A boolean column, or all False where the frame has none (facts read without the live store)."""
+    return frame[name].fillna(False).astype(bool).to_numpy() if name in frame.columns else np.zeros(len(frame), bool)
 
 
 def _count(codes: np.ndarray, mask: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -306,6 +317,8 @@ def _counts(facts: CommunityFacts, selected: Selected, level: str, size: int) ->
         "aged_60_plus": _count(res_codes, selected.residents & (facts.resident_age >= 60), size),
         "reports_open": _count(reports[level].to_numpy(), selected.reports & reports["is_open"].to_numpy(), size),
         "reports": _count(reports[level].to_numpy(), selected.reports, size),
+        "reports_overdue": _count(reports[level].to_numpy(), selected.reports & reports["is_open"].to_numpy() &
+                                  _column(reports, "overdue"), size),
         "open_hazards": _count(hazards[level].to_numpy(), selected.hazards & hazards["is_open"].to_numpy(), size),
         "hazards": _count(hazards[level].to_numpy(), selected.hazards, size),
     })
@@ -357,6 +370,8 @@ def table_rows(facts: CommunityFacts, selected: Selected, table_key: str, frame:
     if table_key == "residents":
         res_hh = facts.resident_household
         return selected.residents.copy(), np.where(res_hh >= 0, flag[np.maximum(res_hh, 0)], 0)
+    if table_key == "reports":  # the artifact's and the live store's, in the order of facts.reports
+        return selected.reports.copy(), np.zeros(n, dtype=np.int8)
     if table_key == "hazards":
         codes = _codes(frame["household_id"], hh_ids) if "household_id" in frame else np.full(n, -1)
         return selected.hazards.copy(), np.where(codes >= 0, flag[np.maximum(codes, 0)], 0)

@@ -95,7 +95,8 @@ def render() -> None:
     heat = controls[1].checkbox(t("heat", lang), key=HEAT, help=t("heat_help", lang))
     layers = data.map_layers(str(path), version, selection, mode, meeting, heat, lang, data.tiles_gcj02())
     legend = legend_html(layers["measure"], mode, layers["facility_kinds"], lang,  # type: ignore[arg-type]
-                         projector=meeting, uncoloured=bool(layers.get("uncoloured")))
+                         projector=meeting, uncoloured=bool(layers.get("uncoloured")),
+                         overdue=bool(layers.get("overdue")))
     if not meeting:
         st.markdown(legend, unsafe_allow_html=True)
     if heat and not layers["heat_available"]:

@@ -11,7 +11,7 @@ from dashboard.i18n import TABLES_EN, t
 from dashboard.readable import matches
 from dashboard.state import current_lang, current_selection
 from operations.access import Viewer
-from pipelines.schema import TABLES
+from pipelines.schema import REPORTS, TABLES
 
 # table key → artifact layer (表9 becomes the facilities layer)
 _LAYERS = {"resources": "facilities"}
@@ -58,8 +58,9 @@ def render() -> None:
     st.caption(t("grid_worker_note" if viewer.sees_names else "masked_note", lang))
     if viewer.may_unmask:
         _unmask(viewer, str(path), version, lang)
-    keys = list(TABLES)
-    names = {k: (TABLES[k].name_zh if lang == "zh" else TABLES_EN.get(k, TABLES[k].name_en)) for k in keys}
+    keys = [*TABLES, REPORTS.key]  # the nine, and the resident reports (imported and live together)
+    names = {k: (TABLES[k].name_zh if lang == "zh" else TABLES_EN.get(k, TABLES[k].name_en)) for k in TABLES}
+    names[REPORTS.key] = REPORTS.name_zh if lang == "zh" else REPORTS.name_en
     key = st.radio(t("table", lang), keys, format_func=lambda k: names[k], horizontal=True, key="table_choice")
     reveal = GRID_WORKER_SEES if viewer.sees_names else frozenset()
     shown, flags = data.table_view(str(path), version, current_selection(), key, _LAYERS.get(key, key), lang,
@@ -68,7 +69,8 @@ def render() -> None:
         st.warning(t("table_missing", lang))
         return
     query = st.text_input(t("search", lang), key="table_search", help=t("search_help", lang)).strip()
-    total = data.table_size(str(path), version, _LAYERS.get(key, key)) if not viewer.scoped else len(shown)
+    total = data.table_size(str(path), version, _LAYERS.get(key, key)) \
+        if not viewer.scoped and key != REPORTS.key else len(shown)
     if query:  # what the viewer sees: the colour as shown, names not codes, masked values
         hit = matches(shown, query)
         shown, flags = shown[hit].reset_index(drop=True), flags[hit.to_numpy()]

@@ -148,6 +148,7 @@ def _candidates(part: shapely.Polygon, middle: shapely.Point, steps: int = 14) -
     return np.concatenate([[middle, part.representative_point()], lattice])
 
 
+OVERDUE_RING = "#c2185b"  # magenta: apart from the red of red households and the heat colours
 _HEAT_CSS = "<style>.leaflet-heatmap-layer{pointer-events:none}</style>"  # the heat canvas must not eat clicks
 # a grid's name on a light box: readable on the darkest fill and on a basemap
 # (sized to the map's frame: larger on a big screen; vh inside the map's frame is the frame's height)
@@ -258,6 +259,13 @@ def build_map(layers: dict[str, object], *, tooltip_labels: tuple[str, str, str]
             style_function=lambda f: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 1.0,
                                       "fillColor": f["properties"]["fill"], "radius": f["properties"]["r"]},
             tooltip=folium.GeoJsonTooltip(fields=["kind_label", "name"], labels=False),
+        ).add_to(fmap)
+    overdue = layers.get("overdue")
+    if overdue:  # reports past their time limit: a red ring on the building, the count in the tooltip
+        folium.GeoJson(
+            overdue, name="overdue", marker=folium.CircleMarker(radius=11, weight=4, fill=False),
+            style_function=lambda f: {"color": OVERDUE_RING, "weight": 4, "fill": False, "radius": 11},
+            tooltip=folium.GeoJsonTooltip(fields=["label", "text"], labels=False),
         ).add_to(fmap)
     heat = layers.get("heat")
     if heat:

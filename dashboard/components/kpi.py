@@ -25,8 +25,8 @@ def kpi_texts(figures: dict[str, object], *, meeting: bool) -> dict[str, str]:
     """
     few = meeting and int(figures["households"]) < MIN_GROUP  # type: ignore[call-overload]
     texts = {}
-    for key in (k for row in _ROWS for k in row):
-        value = figures[key]
+    for key in (*(k for row in _ROWS for k in row), "overdue_reports"):
+        value = figures.get(key, 0)
         if few:
             texts[key] = "—"
         elif key == "share_60_plus":
@@ -49,7 +49,10 @@ def kpi_strip(figures: dict[str, object], lang: str, *, meeting: bool = False,
     texts = kpi_texts(figures, meeting=meeting)
     for row in _ROWS:
         for col, key in zip(st.columns(len(row)), row, strict=True):
-            col.metric(t(key, lang), texts[key], help=t("place_only_help", lang) if key in _BY_PLACE else None)
+            late = key == "open_reports" and int(figures.get("overdue_reports", 0)) > 0  # type: ignore[call-overload]
+            col.metric(t(key, lang), texts[key], help=t("place_only_help", lang) if key in _BY_PLACE else None,
+                       delta=t("overdue_n", lang).format(n=texts["overdue_reports"]) if late else None,
+                       delta_color="inverse", delta_arrow="off")
     if households_filtered:
         st.caption(t("place_only_note", lang))
     if meeting and int(figures["households"]) < MIN_GROUP:  # type: ignore[call-overload]
@@ -78,8 +81,13 @@ def kpi_tiles(figures: dict[str, object], lang: str, *, screen: bool = False) ->
     value or label is ever cut (``data-testid="kpi-tiles"``).
     """
     texts = kpi_texts(figures, meeting=True)
+    def label(key: str) -> str:
+        if key == "open_reports" and int(figures.get("overdue_reports", 0)) > 0:  # type: ignore[call-overload]
+            return f'{t(key, lang)}（{t("overdue_n", lang).format(n=texts["overdue_reports"])}）'
+        return t(key, lang)
+
     tiles = "".join(f'<div class="kpi"><div class="kpi-value">{html_text(texts[key])}</div>'
-                    f'<div class="kpi-label">{html_text(t(key, lang))}</div></div>'
+                    f'<div class="kpi-label">{html_text(label(key))}</div></div>'
                     for row in _ROWS for key in row)
     st.markdown(f'{_TILES_CSS}<div id="kpi-tiles" data-testid="kpi-tiles" class="{"screen" if screen else ""}">'
                 f"{tiles}</div>", unsafe_allow_html=True)

@@ -6,7 +6,7 @@ where the height above the map is better spent on the map.  Sized with the windo
 
 from __future__ import annotations
 
-from dashboard.components.community_map import FACILITY_STYLE, NO_COLOUR, Measure, legend_items
+from dashboard.components.community_map import FACILITY_STYLE, NO_COLOUR, OVERDUE_RING, Measure, legend_items
 from dashboard.i18n import facility_kind, t
 from dashboard.safe_text import html_text
 
@@ -16,7 +16,7 @@ _SIZE = {False: "1.05rem", True: "clamp(0.8rem, min(2vh, 1.2vw), 2.4rem)"}
 
 
 def legend_html(measure: Measure, mode: str, facility_kinds: list[str], lang: str, *, projector: bool = False,
-                uncoloured: bool = False) -> str:
+                uncoloured: bool = False, overdue: bool = False) -> str:
     """The legend (``data-testid="map-legend"``), in one flowing paragraph.
 
     ``uncoloured``: some grids are too small to colour on the projector (they are drawn pale).
@@ -37,5 +37,9 @@ def legend_html(measure: Measure, mode: str, facility_kinds: list[str], lang: st
     level = t("grid", lang) if measure.level == "grid" else t("building", lang)
     unit = f"（{t(measure.unit, lang)}）" if measure.unit else ""
     facilities = f'<br><b>{t("facilities", lang)}：</b>{dots}' if dots else ""
+    if overdue:  # the ring drawn on buildings with reports past their time limit
+        facilities += (f'<br><span style="display:inline-block;width:0.8em;height:0.8em;border-radius:50%;'
+                       f'border:3px solid {OVERDUE_RING};vertical-align:middle;margin-right:0.35em"></span>'
+                       f'{html_text(t("overdue_reports", lang))}')
     return (f'<div data-testid="map-legend" style="font-size:{_SIZE[projector]};color:#000;line-height:1.6">'
             f"<b>{t('legend', lang)} · {level} · {t(mode, lang)}{unit}：</b>{swatches}{facilities}</div>")
