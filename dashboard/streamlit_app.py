@@ -61,8 +61,14 @@ try:
     sidebar_filters(facts, lang, grids=viewer.grids if viewer.scoped else None, meeting=meeting_mode())
     # No page icons: emoji need a font an intranet PC may lack, and Streamlit fetches a material
     # icon's favicon from a font CDN (caught by the e2e offline test)
-    pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=True)]
+    # a grid worker starts at their queue (我的工单); everyone else at the map
+    worker_first = viewer.scoped and not meeting_mode()
+    pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=not worker_first)]
     if not meeting_mode():  # the projector and the screen show the map and grid figures only
+        pages.insert(0 if worker_first else 1, st.Page(
+            "app_pages/queue.py", title=t("page_my_queue" if viewer.scoped else "page_queue", lang),
+            default=worker_first))
+        pages.append(st.Page("app_pages/visits.py", title=t("page_visits", lang)))
         pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
         pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
         if viewer.is_admin:

@@ -23,6 +23,15 @@ EXPORT_STATUS: dict[str, str] = {"待受理": "submitted", "已受理": "accepte
                                  "已办结": "closed", "已评价": "rated"}
 
 
+def _stack(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """``first`` then ``second``; a column empty on one side takes its type from the other."""
+    columns = list(dict.fromkeys([*first.columns, *second.columns]))
+    parts = [p.dropna(axis=1, how="all") for p in (first, second) if len(p)]
+    if not parts:
+        return first.reindex(columns=columns).reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True).reindex(columns=columns)
+
+
 def status_labels(rules: Workflow, lang: str = "zh") -> list[str]:
     """The states' labels in workflow order (the seven steps, then the side exits)."""
     ordered = sorted(rules.states.values(), key=lambda s: (s.step is None, s.step or 0))
@@ -67,7 +76,7 @@ def merge_report_points(artifact: pd.DataFrame, live: pd.DataFrame, codes: dict[
         "lon": pd.to_numeric(live["lon"], errors="coerce").round(6).to_numpy(),
         "overdue": live["overdue"].astype(bool).to_numpy(),
     })
-    return pd.concat([base, rows], ignore_index=True)
+    return _stack(base, rows)
 
 
 def merge_report_table(artifact: pd.DataFrame | None, live: pd.DataFrame, rules: Workflow) -> pd.DataFrame | None:
@@ -95,7 +104,7 @@ def merge_report_table(artifact: pd.DataFrame | None, live: pd.DataFrame, rules:
         "building_id": live["building_id"].replace("", None), "grid_id": live["grid_id"].replace("", None),
         "overdue": live["overdue"].astype(bool)})
     rows = rows[[c for c in base.columns if c in rows.columns]]
-    return pd.concat([base, rows], ignore_index=True) if len(base) else rows.reset_index(drop=True)
+    return _stack(base, rows)
 
 
 def overlay_visits(last_visit: pd.Series, interval_days: pd.Series, overdue: pd.Series, household_ids: pd.Series,

@@ -28,8 +28,9 @@ class PhotoError(ReportError):
 def photo_dir() -> Path:
     """Where photos are kept (``$PHOTO_DIR`` or ``var/photos``), created owner-only."""
     folder = Path(os.environ.get("PHOTO_DIR") or ROOT / "var" / "photos")
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
+    if not folder.exists():  # a folder we make is owner-only; an existing one is left as it is
+        folder.mkdir(parents=True)
+        folder.chmod(0o700)
     return folder
 
 

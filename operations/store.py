@@ -40,16 +40,23 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
 def engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default :func:`~operations.settings.database_url`), created once per process."""
-    url = url or database_url()
+    """The engine for ``url`` (default: :func:`~operations.settings.database_url`, read at each call).
+
+    Created once per process and URL.
+    """
+    return _engine(url or database_url())
+
+
+@lru_cache(maxsize=32)
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
-            folder.mkdir(parents=True, exist_ok=True)
-            folder.chmod(0o700)  # the store holds who logged in and what they unmasked: owner only
+            if not folder.exists():  # a folder we make is owner-only; an existing one (/tmp!) is left as it is
+                folder.mkdir(parents=True)
+                folder.chmod(0o700)  # the store holds who logged in and what they unmasked: owner only
         made = create_engine(url, connect_args={"timeout": 30})
         event.listen(made, "connect", _sqlite_pragmas)
         return made

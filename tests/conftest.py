@@ -32,3 +32,4 @@ def _store_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> None
     import os
 
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('var') / 'community.sqlite'}"
+    os.environ["PHOTO_DIR"] = str(tmp_path_factory.mktemp("photos"))  # report photos too

@@ -91,6 +91,9 @@ def e2e_store() -> str:
     return store_with_users(Path(tempfile.mkdtemp(prefix="e2e-store-")))
 
 
+PHOTOS = tempfile.mkdtemp(prefix="e2e-photos-")  # the servers' report photos: never the project's var/
+
+
 def session_cookie(username: str) -> dict[str, object]:
     """A logged-in session of ``username``, as the cookie the login route sets (valid on every test server)."""
     from dashboard.routes import COOKIE
@@ -104,7 +107,7 @@ def _serve(artifact: Path) -> Iterator[str]:
     """Start the dashboard the way `make run` does (same entry point and config), on a free port."""
     port = _free_port()
     proxy = f"http://127.0.0.1:{OUTBOUND.port}"
-    env = {**os.environ, "COMMUNITY_GPKG": str(artifact), "DATABASE_URL": e2e_store(),
+    env = {**os.environ, "COMMUNITY_GPKG": str(artifact), "DATABASE_URL": e2e_store(), "PHOTO_DIR": PHOTOS,
            "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy,
            "http_proxy": proxy, "https_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
     proc = subprocess.Popen(
