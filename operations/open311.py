@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 CELL_LAT, CELL_LON = 0.0005, 0.0006  # about 55 m at 36° N: where a report is, not which door
+_UNESCAPED_PLUS = re.compile(r"(?<=\d) (\d\d(?::?\d\d)?)$")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANNEL = "小程序"
 
@@ -215,9 +217,12 @@ def _request(report: Report, rules: Workflow, with_key: bool) -> dict[str, Any]:
 
 
 def _time(value: str, name: str) -> datetime:
-    """A query time (ISO 8601; without a zone, the community's) as stored: UTC without a zone."""
+    """A query time (ISO 8601; without a zone, the community's) as stored: UTC without a zone.
+
+    A ``+08:00`` sent unescaped in a query string arrives as `` 08:00``: read as the ``+`` it was.
+    """
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(_UNESCAPED_PLUS.sub(r"+\1", value.strip()))
     except ValueError:
         msg = f"{name} 须为 ISO 8601 时间，如 2026-11-01T00:00:00+08:00 / {name} must be ISO 8601"
         raise BadRequest(msg) from None

@@ -122,6 +122,8 @@ def test_filters_window_and_order(database: str) -> None:
         assert ids(service_request_id=f"{old}", status="open") == [old]  # and every other filter
         assert ids(start_date="2026-11-01T00:00:00+08:00") == [repair, noisy, old]
         assert ids(start_date="2026-11-01", end_date="2026-11-03T00:00:00Z") == [old]
+        assert ids(start_date="2026-11-02T09:29:00 08:00", end_date="2026-11-02T09:31:00 08:00") == [old]  # "+"
+        assert ids(start_date="2026-11-02T09:31:00 08:00", end_date="2026-11-03T00:00:00+08:00") == []
         assert ids(end_date=(T0 + timedelta(days=2)).isoformat() + "Z") == [old]  # 90 days before the end
         for bad in ({"status": "pending"}, {"service_code": "nope"}, {"start_date": "last week"},
                     {"start_date": "2026-11-05", "end_date": "2026-11-01"}):
