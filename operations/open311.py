@@ -11,7 +11,8 @@ What a request shows, and what it never shows:
 
 * times in ISO 8601 with the time zone of the community (Asia/Shanghai, +08:00);
   the store keeps UTC without a zone;
-* the description with phone, ID and room numbers masked (``scrub_text``);
+* the description with phone, ID and room numbers masked (``scrub_text``), and the submitter's own name
+  (given in ``first_name``/``last_name``) masked too; other names typed into it are not found;
 * ``address`` is the building label (compound and building number, never a room),
   ``address_id`` the building id (the same id a client may POST);
 * ``lat``/``long`` exact only for a caller with a valid ``api_key``; everyone else
@@ -45,7 +46,7 @@ from operations.models import Report, utcnow
 from operations.places import Place, Places
 from operations.reports import Actor, ReportError
 from operations.workflow import Workflow, workflow
-from pipelines.privacy import scrub_text
+from pipelines.privacy import mask_name, scrub_text
 
 __all__ = ["BadRequest", "Forbidden", "LOCAL_ZONE", "MAX_RESULTS", "NotFound", "Open311Error", "SERVICE_CODES",
            "Service", "Unavailable", "category_for_code", "create_request", "discovery", "error_body",
@@ -191,6 +192,18 @@ def service_definition(code: str, rules: Workflow | None = None) -> dict[str, An
     return {"service_code": code, "attributes": []}
 
 
+def _description(report: Report) -> str:
+    """The description as shown: the submitter's own name and every phone, ID and room number masked.
+
+    The name comes from the private contact; other names a resident types stay (no rule finds every name).
+    """
+    text = report.description or ""
+    name = (report.contact or "").split(" ")[0]
+    if len(name) >= 2 and not any(ch.isdigit() or ch == "@" for ch in name):
+        text = text.replace(name, mask_name(name))
+    return scrub_text(text)
+
+
 def _request(report: Report, rules: Workflow, with_key: bool) -> dict[str, Any]:
     lat, lon = report.lat, report.lon
     if lat is not None and lon is not None and not with_key:
@@ -201,7 +214,7 @@ def _request(report: Report, rules: Workflow, with_key: bool) -> dict[str, Any]:
         "status_notes": rules.label(report.status),
         "service_name": report.category,
         "service_code": service_code(report.category),
-        "description": scrub_text(report.description or ""),
+        "description": _description(report),
         "agency_responsible": f"社区网格 {report.grid_id}" if report.grid_id else "社区居委会",
         "service_notice": "",
         "requested_datetime": iso_local(report.submitted_at),

@@ -115,7 +115,8 @@ def test_only_json_is_served(server: str) -> None:
 def test_a_client_with_a_key_posts_and_anyone_reads_it_back(server: str, keys: dict[str, str],
                                                             point: dict[str, str]) -> None:
     form = {"api_key": keys["good"], "service_code": "sanitation", "lat": point["lat"], "long": point["long"],
-            "description": f"楼下垃圾三天没人清，有事打{PHONE}", "media_url": "http://example.com/a.jpg", **CONTACT}
+            "description": f"我是王小明，楼下垃圾三天没人清，有事打{PHONE}", "media_url": "http://example.com/a.jpg",
+            **CONTACT}
     code, kind, answer = _call(server, f"{API}/requests.json", form=form)
     assert code == 200 and kind.startswith("application/json")
     [created] = answer
@@ -131,6 +132,7 @@ def test_a_client_with_a_key_posts_and_anyone_reads_it_back(server: str, keys: d
     assert (item["service_request_id"], item["status"], item["status_notes"]) == (number, "open", "任务派遣")
     assert (item["service_code"], item["service_name"]) == ("sanitation", "环境卫生")
     assert PHONE not in item["description"] and "138****5678" in item["description"]
+    assert "王小明" not in item["description"] and "王*明" in item["description"]
     assert item["address_id"] == point["address_id"] and "号楼" in item["address"]
     expected = datetime.fromisoformat(item["expected_datetime"]) - datetime.fromisoformat(item["requested_datetime"])
     assert expected == timedelta(hours=48)  # 环境卫生's time limit, from dispatch at submission

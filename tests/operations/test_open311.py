@@ -93,6 +93,7 @@ def test_requests_show_what_the_spec_asks_and_nothing_private(database: str) -> 
     assert shown["expected_datetime"] == "2026-11-05T09:30:00+08:00"  # 72 hours after dispatch
     assert shown["address"] == "广生泉小区 A1号楼" and shown["address_id"] == "XQ01-A1"
     assert "13812345678" not in shown["description"] and "138****5678" in shown["description"]
+    assert shown["description"].startswith("张*家楼道灯")  # the submitter's own name, known from the contact
     assert (shown["lat"], shown["long"]) == (36.20075, 117.1143)
     assert (exact["lat"], exact["long"]) == (36.200577, 117.114092)
     text = str(shown) + str(exact)
