@@ -233,3 +233,20 @@ def test_filters_and_nothing_private_in_any_answer(server: str, keys: dict[str, 
         for secret in (PHONE, CONTACT["phone"], CONTACT["email"], "王小明", "grid-e2e-worker", keys["good"],
                        *receipts, *(r.replace("-", "") for r in receipts)):
             assert secret not in text, (path, secret)
+
+
+@pytest.fixture(scope="module")
+def server_without_artifact(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The same server and store, pointed at an artifact that does not exist (not built yet, or moved)."""
+    from tests.e2e.conftest import _serve
+
+    yield from _serve(tmp_path_factory.mktemp("none") / "missing.gpkg")
+
+
+def test_without_an_artifact_a_post_is_unavailable_and_reading_still_works(server_without_artifact: str,
+                                                                           keys: dict[str, str]) -> None:
+    form = {"api_key": keys["good"], "service_code": "noise", "address_id": "XQ01-A1", "description": "楼上很吵很吵"}
+    _assert_error(_call(server_without_artifact, f"{API}/requests.json", form=form), 503, "数据包")
+    _assert_error(_call(server_without_artifact, f"{API}/requests.json", form={**form, "api_key": ""}), 403)
+    code, _, found = _call(server_without_artifact, f"{API}/requests.json")
+    assert code == 200 and isinstance(found, list)
