@@ -3,8 +3,8 @@
 Written by the application (not by database triggers, so it works the same on
 SQLite, PostgreSQL and Citus), append-only: this module has no way to change or
 delete an entry.  Every login and failed login, logout, unmask (with its
-reason), export (what, how many rows), build and import, and user change is one
-entry.
+reason), export (what, how many rows), build and import, user change, and API key
+issued or revoked is one entry.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "export": ("导出", "Export"), "build": ("构建数据包", "Build"), "import": ("导入", "Import"),
     "user_added": ("添加用户", "User added"), "user_disabled": ("停用用户", "User disabled"),
     "password_reset": ("重置密码", "Password reset"),
+    "apikey_issued": ("签发接口密钥", "API key issued"), "apikey_revoked": ("吊销接口密钥", "API key revoked"),
 }
 
 

@@ -9,6 +9,9 @@ Examples::
     python -m operations users disable NAME
     python -m operations users list
     python -m operations audit [--actor NAME] [--action login] [--since 2026-11-01] [--out audit.xlsx]
+    python -m operations apikey issue NAME      (an Open311 client's key, shown once)
+    python -m operations apikey revoke NAME
+    python -m operations apikey list
 """
 
 from __future__ import annotations
@@ -122,6 +125,34 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apikey(args: argparse.Namespace) -> int:
+    from operations.apikeys import ApiKeyError, issue, list_keys, revoke
+    from operations.store import db, migrate
+
+    migrate()
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        with db() as session:
+            if args.action == "issue":
+                key = issue(session, args.name, actor=actor, address="localhost")
+                print(f"已签发 / issued: {args.name}\n{key}\n"
+                      "密钥只显示这一次，请妥善交给对方；库中只保存其散列 / shown once only: the store keeps its hash")
+            elif args.action == "revoke":
+                revoke(session, args.name, actor=actor, address="localhost")
+                print(f"已吊销 / revoked: {args.name}")
+            else:
+                rows = list_keys(session)
+                if not rows:
+                    print("（无客户端 / no clients）")
+                for row in rows:
+                    state = f"吊销 revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "有效 active"
+                    print(f"{row.client:<24}{row.created_at:%Y-%m-%d %H:%M}  {state}")
+    except ApiKeyError as exc:
+        print(f"失败 / failed: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen sub-command; return the exit code."""
     formatter = argparse.ArgumentDefaultsHelpFormatter
@@ -147,7 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--until", help="截止时间（UTC）/ until (UTC)")
     audit.add_argument("--out", help="导出到 Excel 文件 / export to xlsx")
     audit.set_defaults(func=_audit)
+    apikey = sub.add_parser("apikey", help="Open311 接口密钥 / Open311 API keys", formatter_class=formatter)
+    apikey.add_argument("action", choices=["issue", "revoke", "list"])
+    apikey.add_argument("name", nargs="?", default="", help="客户端名称，如 xiaochengxu / client name")
+    apikey.set_defaults(func=_apikey)
     args = parser.parse_args(argv)
     if args.command == "users" and args.action != "list" and not args.name:
         parser.error("需要用户名 / a username is needed")
+    if args.command == "apikey" and args.action != "list" and not args.name:
+        parser.error("需要客户端名称 / a client name is needed")
     return int(args.func(args))
