@@ -323,6 +323,19 @@ def _step(rules: Workflow, state: str) -> int:
     return found.step if found is not None and found.step is not None else 0
 
 
+def _is_older(rules: Workflow, report: Report, values: dict[str, object]) -> bool:
+    """True when the export's row is older than the stored report.
+
+    An earlier step, or the same step without the rating or closing time the store already has: an
+    export never takes them back.
+    """
+    new, old = _step(rules, str(values["status"])), _step(rules, report.status)
+    if new != old:
+        return new < old
+    return (report.rating is not None and values["rating"] is None) or \
+        (report.closed_at is not None and values["closed_at"] is None)
+
+
 def import_reports(db: Session, path: Path, places: Places | None, *, actor: str, role: str = "",
                    address: str = "", now: datetime | None = None, rules: Workflow | None = None) -> ImportResult:
     """Import the export at ``path`` into the store of ``db`` (committed by the caller); see the module's text.
@@ -370,13 +383,14 @@ def import_reports(db: Session, path: Path, places: Places | None, *, actor: str
             continue
         new_status = str(row.values["status"])
         moved_live = latest.get(report.id, IMPORT_ACTION) != IMPORT_ACTION
-        older = _step(rules, new_status) < _step(rules, report.status)
+        older = _is_older(rules, report, row.values)
         if moved_live or older:
             result.kept += 1
             why = (f"系统中已由他人处理（现在是“{rules.label(report.status)}”），未用导出文件中的“"
                    f"{rules.label(new_status)}”覆盖 / moved on in the system since the last import: not overwritten"
                    if moved_live else
-                   f"导出文件中的状态“{rules.label(new_status)}”比系统中的“{rules.label(report.status)}”旧，未覆盖 / "
+                   f"导出文件中的这一行比系统中的旧（导出为“{rules.label(new_status)}”，系统中为“"
+                   f"{rules.label(report.status)}”{'，已有满意度' if report.rating is not None else ''}），未覆盖 / "
                    "the export is older than the store: not overwritten")
             told[row.index] = ("status", why, "无需处理；如确需更改，请在系统中操作 / nothing to do; change it "
                                               "in the system if needed")
