@@ -214,6 +214,31 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Screen: figures rounded to 5, 0–4 shown as <5; updates itself when new data arrives."),
     "meeting_rounded": ("会议模式：数字按 5 取整，0–4 显示为 <5。",
                         "Meeting mode: figures rounded to 5; 0–4 shown as <5."),
+    "page_imports": ("导入诉求工单", "Import reports"),
+    "imports_help": ("导入“码上提泉心办”小程序后台导出的诉求工单（xlsx、xls 或 csv）。可重复导入：已导入且未变的"
+                     "工单不变，状态有变化的会更新并记入工单历史；系统中已由工作人员处理过的工单不会被覆盖。"
+                     "每次导入都写入审计日志。命令行：python -m operations import-reports 文件",
+                     "Import the mini-program's reports export (xlsx, xls or csv). Safe to repeat: unchanged reports "
+                     "stay as they are, changed statuses are updated and written to each report's history; reports "
+                     "the office has handled since are never overwritten. Every import is logged. Command line: "
+                     "python -m operations import-reports FILE"),
+    "import_file": ("导出文件", "Export file"),
+    "import_button": ("导入", "Import"),
+    "importing": ("正在导入 {name} …", "Importing {name} …"),
+    "import_choose": ("请先选择导出文件。", "Choose the export file first."),
+    "import_failed": ("无法导入：", "Cannot import:"),
+    "import_done": ("已导入 {name}。", "{name} imported."),
+    "import_rows": ("总行数", "Rows"),
+    "import_added": ("新增", "Added"),
+    "import_updated": ("更新", "Updated"),
+    "import_unchanged": ("未变", "Unchanged"),
+    "import_kept": ("系统中已处理，未覆盖", "Kept (handled live)"),
+    "import_rejected": ("未导入", "Not imported"),
+    "import_no_problems": ("没有发现问题。", "No problems found."),
+    "import_problems": ("问题与提示（按行号修改导出文件或小程序中的工单后重新导入）",
+                        "Problems and notices (fix the rows, then import again)"),
+    "import_export_problems": ("导出问题清单 Excel", "Export the problem list to Excel"),
+    "sev_notice": ("提示", "Notice"),
     "grid_measure_note": ("会议模式按网格着色（{unit}），不显示单栋楼的数字。",
                           "Meeting mode colours grids ({unit}); no figures per building."),
     # the report queue and visits (live side)
@@ -258,7 +283,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "visit_interval": ("走访周期（天）", "Interval (days)"),
     "visits_this_month": ("本月已登记走访 {n} 次。", "{n} visits logged this month."),
     "never_visited": ("从未走访", "never visited"),
-    "page_imports": ("导入工单", "Import reports"),
     "report_overdue": ("已超时", "Overdue"),
     "handled_by": ("处理人", "By"),
 }

@@ -72,6 +72,7 @@ try:
         pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
         pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
         if viewer.is_admin:
+            pages.append(st.Page("app_pages/imports.py", title=t("page_imports", lang)))
             pages.append(st.Page("app_pages/users.py", title=t("page_users", lang)))
             pages.append(st.Page("app_pages/audit.py", title=t("page_audit", lang)))
     st.navigation(pages).run()

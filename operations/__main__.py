@@ -1,4 +1,4 @@
-"""``python -m operations``: migrate the store, manage users, read the audit log."""
+"""``python -m operations``: migrate the store, manage users, read the audit log, import the reports export."""
 
 import sys
 

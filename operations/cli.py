@@ -12,6 +12,7 @@ Examples::
     python -m operations apikey issue NAME      (an Open311 client's key, shown once)
     python -m operations apikey revoke NAME
     python -m operations apikey list
+    python -m operations import-reports 诉求工单导出.xlsx [--artifact build/community.gpkg] [--problems OUT.xlsx]
 """
 
 from __future__ import annotations
@@ -153,6 +154,45 @@ def _apikey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_reports(args: argparse.Namespace) -> int:
+    """Import the mini-program's export; 0 when done (even with problem rows), 2 when the file cannot be read."""
+    from operations.imports import ImportFileError, import_reports, problems_xlsx
+    from operations.places import load_places
+    from operations.store import StoreError, db, migrate
+
+    artifact = Path(args.artifact)
+    if not artifact.is_file():
+        print(f"找不到地图数据包 {artifact}：请先运行 make run 或 python -m pipelines build，或用 --artifact 指定 / "
+              f"no artifact at {artifact}", file=sys.stderr)
+        return 2
+    try:
+        migrate()
+        places = load_places(artifact)
+        with db() as session:
+            result = import_reports(session, Path(args.file), places, actor=f"cli:{getpass.getuser()}",
+                                    address="localhost")
+    except ImportFileError as exc:
+        print(f"无法导入 / cannot import: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"共 {result.rows} 行 / rows: {result.rows}")
+    print(f"新增 / added: {result.added}")
+    print(f"更新 / updated: {result.updated}")
+    print(f"未变 / unchanged: {result.unchanged}")
+    print(f"系统中已处理、未覆盖 / kept (moved on live): {result.kept}")
+    print(f"未导入 / not imported: {result.rejected}")
+    print(f"问题 / problems: {len(result.problems)}")
+    print(f"提示 / notices: {len(result.notices)}")
+    if args.problems:
+        Path(args.problems).write_bytes(problems_xlsx(result))
+        print(f"问题清单已写入 / problem list written: {args.problems}")
+    elif len(result.problems) or len(result.notices):
+        print("用 --problems 问题.xlsx 导出问题清单 / write the problem list with --problems OUT.xlsx")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen sub-command; return the exit code."""
     formatter = argparse.ArgumentDefaultsHelpFormatter
@@ -182,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     apikey.add_argument("action", choices=["issue", "revoke", "list"])
     apikey.add_argument("name", nargs="?", default="", help="客户端名称，如 xiaochengxu / client name")
     apikey.set_defaults(func=_apikey)
+    imports = sub.add_parser("import-reports", formatter_class=formatter,
+                             help="导入小程序导出的诉求工单（可重复导入）/ import the mini-program's reports export")
+    imports.add_argument("file", help="导出文件 .xlsx/.xls/.csv / the export file")
+    imports.add_argument("--artifact", default="build/community.gpkg", help="用于定位网格的数据包 / the artifact")
+    imports.add_argument("--problems", help="把问题清单写入此 Excel 文件 / write the problem rows to this xlsx")
+    imports.set_defaults(func=_import_reports)
     args = parser.parse_args(argv)
     if args.command == "users" and args.action != "list" and not args.name:
         parser.error("需要用户名 / a username is needed")

@@ -5,12 +5,14 @@ Read from the built artifact (``build/community.gpkg``): names and shapes only, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
+import shapely.ops
 
 __all__ = ["Place", "Places", "load_places"]
 
@@ -72,6 +74,22 @@ class Places:
         grid_hits = self._grids.sindex.query(point, predicate="intersects")
         grid = str(self._grids.iloc[int(grid_hits[0])]["grid_id"]) if len(grid_hits) else ""
         return Place("", "", grid, round(lat, 6), round(lon, 6), "")
+
+    def near_grid(self, lat: float, lon: float, max_metres: float = 150.0) -> str:
+        """The grid nearest to a point outside every grid, within ``max_metres``, else "".
+
+        As the build places reports (``pipelines.join.points_to_areas``): a report on the street at the
+        edge of the community belongs to the adjacent grid.
+        """
+        point = shapely.Point(lon, lat)
+        reach = max_metres / 111_000 / max(math.cos(math.radians(lat)), 0.1)  # degrees of longitude, the wider
+        best, best_metres = "", max_metres
+        for hit in self._grids.sindex.query(point.buffer(reach)):
+            near, _ = shapely.ops.nearest_points(self._grids.geometry.iloc[int(hit)], point)
+            metres = math.hypot((near.x - lon) * 111_320 * math.cos(math.radians(lat)), (near.y - lat) * 110_574)
+            if metres <= best_metres:
+                best, best_metres = str(self._grids.iloc[int(hit)]["grid_id"]), metres
+        return best
 
     def contains(self, lat: float, lon: float, margin_deg: float = 0.01) -> bool:
         """True when the point lies within the community (its grids' box, with a margin of about 1 km)."""

@@ -121,6 +121,6 @@ def test_a_report_from_the_public_page_to_the_residents_rating(server: str, brow
     desk.get_by_test_id("stMain").get_by_test_id("stRadio").get_by_text("诉求工单", exact=True).click()
     desk.get_by_role("textbox", name="搜索").fill(number)
     desk.get_by_role("textbox", name="搜索").press("Enter")
-    wait_for_text(desk, "1 行")
+    wait_for_text(desk, "显示 1 /")  # the one report, found by its number
     for context in (leader, resident, worker):
         context.close()
