@@ -1,4 +1,4 @@
-"""The Open311 GeoReport v2 endpoints (JSON only) under ``/open311/v2/``, mounted by ``st.App`` in ``app.py``.
+"""The Open311 GeoReport v2 endpoints (JSON and XML) under ``/open311/v2/``, mounted by ``st.App`` in ``app.py``.
 
 * ``GET  discovery.json`` — where the endpoint is and how to get a key;
 * ``GET  services.json`` — one service per report category (``metadata`` false);
@@ -9,10 +9,11 @@
   (the spec's) or JSON body; answers ``[{service_request_id, service_notice, account_id, receipt}]``;
 * ``GET  requests/{id}.json`` — one request.
 
-The answers are built in ``operations/open311.py``.  Any other format (``.xml``) is a 400: only JSON is
-served.  Errors are the spec's ``[{"code": …, "description": …}]`` with the same HTTP status.  These paths
-end in ``.json``, so :class:`~dashboard.routes.LoginRequired` lets them through without a login session;
-the key, not a cookie, is what lets a client post.
+The answers are built in ``operations/open311.py``; ``.xml`` gives the same in the spec's XML
+(``operations/open311_xml.py``: FixMyStreet's client reads XML), any other format is a 400.  Errors are the
+spec's ``[{"code": …, "description": …}]`` (``<errors><error>`` in XML) with the same HTTP status.  These
+paths end in ``.json`` or ``.xml``, so :class:`~dashboard.routes.LoginRequired` lets them through without a
+login session; the key, not a cookie, is what lets a client post.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.routing import Route
 from operations import open311
 from operations.apikeys import client_for_key
 from operations.open311 import BadRequest, Open311Error
+from operations.open311_xml import to_xml
 from operations.places import Places, load_places
 from operations.store import db
 
@@ -42,18 +44,31 @@ MAX_BODY = 64 * 1024  # a report is a few hundred bytes; photos are not taken he
 _HEADERS = {"Cache-Control": "no-store"}
 
 
-def _json(body: Any, status: int = 200) -> JSONResponse:
+FORMATS = ("json", "xml")
+
+
+def _fmt(request: Request) -> str:
+    """The format the path asks for; an unknown one is answered in JSON (with a 400)."""
+    fmt = request.path_params.get("fmt", "json")
+    return fmt if fmt in FORMATS else "json"
+
+
+def _reply(request: Request, kind: str, body: Any, status: int = 200) -> Response:
+    """``body`` as JSON, or as the spec's XML for a ``.xml`` path (``kind``: see ``open311_xml.ROOTS``)."""
+    if _fmt(request) == "xml":
+        return Response(to_xml(kind, body), status_code=status, media_type="text/xml; charset=utf-8",
+                        headers=_HEADERS)
     return JSONResponse(body, status_code=status, headers=_HEADERS)
 
 
-def _error(error: Open311Error) -> JSONResponse:
-    return _json(open311.error_body(error), error.status)
+def _error(request: Request, error: Open311Error) -> Response:
+    return _reply(request, "errors", open311.error_body(error), error.status)
 
 
 def _check_format(request: Request) -> None:
     fmt = request.path_params.get("fmt", "json")
-    if fmt != "json":
-        msg = f"只提供 JSON 格式，请用 .json 而不是 .{fmt} / only JSON is served"
+    if fmt not in FORMATS:
+        msg = f"只提供 JSON 和 XML 格式，请用 .json 或 .xml 而不是 .{fmt} / only JSON and XML are served"
         raise BadRequest(msg)
 
 
@@ -78,7 +93,7 @@ def _answers(handler: Handler) -> Handler:
             _check_format(request)
             return await handler(request)
         except Open311Error as exc:
-            return _error(exc)
+            return _error(request, exc)
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
@@ -88,19 +103,19 @@ def _answers(handler: Handler) -> Handler:
 @_answers
 async def get_discovery(request: Request) -> Response:
     """GET discovery.json."""
-    return _json(open311.discovery(f"{str(request.base_url).rstrip('/')}{BASE}/"))
+    return _reply(request, "discovery", open311.discovery(f"{str(request.base_url).rstrip('/')}{BASE}/"))
 
 
 @_answers
 async def get_services(request: Request) -> Response:
     """GET services.json."""
-    return _json(open311.services())
+    return _reply(request, "services", open311.services())
 
 
 @_answers
 async def get_service(request: Request) -> Response:
     """GET services/{code}.json."""
-    return _json(open311.service_definition(request.path_params["code"]))
+    return _reply(request, "definition", open311.service_definition(request.path_params["code"]))
 
 
 @_answers
@@ -112,7 +127,7 @@ async def get_requests(request: Request) -> Response:
         with db() as session:
             return open311.requests_list(session, filters, client_for_key(session, filters.get("api_key")) is not None)
 
-    return _json(await run_in_threadpool(read))
+    return _reply(request, "requests", await run_in_threadpool(read))
 
 
 @_answers
@@ -124,7 +139,7 @@ async def get_request(request: Request) -> Response:
         with db() as session:
             return open311.request_one(session, number, client_for_key(session, key) is not None)
 
-    return _json(await run_in_threadpool(read))
+    return _reply(request, "requests", await run_in_threadpool(read))
 
 
 async def _body(request: Request) -> dict[str, str]:
@@ -166,7 +181,7 @@ async def post_request(request: Request) -> Response:
             places = _places() if client is not None else None
             return open311.create_request(session, form, client, places)
 
-    return _json(await run_in_threadpool(create))
+    return _reply(request, "requests", await run_in_threadpool(create))
 
 
 ROUTES = [

@@ -164,7 +164,7 @@ def discovery(base_url: str = "/open311/v2/") -> dict[str, Any]:
         "key_service": ("向社区管理员申请接口密钥：python -m operations apikey issue 客户端名称 / "
                         "ask the community's administrator for a key"),
         "endpoints": [{"specification": SPECIFICATION, "url": base_url, "changeset": "2026-12-02T00:00:00+08:00",
-                       "type": "production", "formats": ["application/json"]}],
+                       "type": "production", "formats": ["application/json", "text/xml"]}],
     }
 
 

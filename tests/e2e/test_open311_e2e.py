@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -91,7 +92,8 @@ def test_discovery_and_services(server: str) -> None:
     code, kind, found = _call(server, f"{API}/discovery.json")
     assert code == 200 and kind.startswith("application/json")
     assert found["endpoints"][0]["url"] == f"{server}{API}/"
-    assert found["endpoints"][0]["formats"] == ["application/json"] and found["contact"] and found["key_service"]
+    assert found["endpoints"][0]["formats"] == ["application/json", "text/xml"]
+    assert found["contact"] and found["key_service"]
     code, _, offered = _call(server, f"{API}/services.json")
     assert code == 200 and len(offered) == 9
     for service in offered:
@@ -106,10 +108,45 @@ def test_discovery_and_services(server: str) -> None:
     _assert_error(_call(server, f"{API}/services/nope.json"), 404, "没有服务")
 
 
-def test_only_json_is_served(server: str) -> None:
-    for path in ("discovery.xml", "services.xml", "services/noise.xml", "requests.xml", "requests/QX1.xml"):
-        _assert_error(_call(server, f"{API}/{path}"), 400, "只提供 JSON")
-    _assert_error(_call(server, f"{API}/requests.xml", form={"service_code": "noise"}), 400, "只提供 JSON")
+def _xml(server: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, ET.Element]:
+    """(status, content type, parsed XML) of a request to a ``.xml`` path, as FixMyStreet's client makes it."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(server + path, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers["Content-Type"], ET.fromstring(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], ET.fromstring(error.read())
+
+
+def test_the_same_answers_in_the_specs_xml(server: str, keys: dict[str, str], point: dict[str, str]) -> None:
+    code, kind, services = _xml(server, f"{API}/services.xml")
+    assert code == 200 and kind.startswith("text/xml") and services.tag == "services"
+    assert len(services.findall("service")) == 9
+    assert {s.findtext("service_code") for s in services} >= {"sanitation", "noise"}
+    assert all(s.findtext("metadata") == "false" for s in services)
+    form = {"api_key": keys["good"], "service_code": "noise", "lat": point["lat"], "long": point["long"],
+            "description": "半夜装修声音很大"}
+    code, _, created = _xml(server, f"{API}/requests.xml", form)
+    assert code == 200 and created.tag == "service_requests"
+    number = created.findtext("request/service_request_id")
+    assert number and created.findtext("request/receipt")
+    code, _, found = _xml(server, f"{API}/requests/{number}.xml")
+    request = found.find("request")
+    assert code == 200 and request is not None
+    assert request.findtext("status") == "open" and request.findtext("service_code") == "noise"
+    assert datetime.fromisoformat(request.findtext("requested_datetime") or "").tzinfo is not None
+    float(request.findtext("lat") or ""), float(request.findtext("long") or "")
+    code, _, errors = _xml(server, f"{API}/requests/QX1.xml")
+    assert code == 404 and errors.tag == "errors" and errors.findtext("error/code") == "404"
+    code, _, discovery = _xml(server, f"{API}/discovery.xml")
+    assert "text/xml" in [f.text for f in discovery.iter("format")]
+
+
+def test_only_json_and_xml_are_served(server: str) -> None:
+    for path in ("discovery.txt", "services.html", "services/noise.csv", "requests.yaml", "requests/QX1.js"):
+        _assert_error(_call(server, f"{API}/{path}"), 400, "只提供 JSON 和 XML")
+    _assert_error(_call(server, f"{API}/requests.txt", form={"service_code": "noise"}), 400, "只提供 JSON 和 XML")
 
 
 def test_a_client_with_a_key_posts_and_anyone_reads_it_back(server: str, keys: dict[str, str],

@@ -3,8 +3,11 @@ duplicate hints, receipts, rate limits, and two workers taking one report at onc
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import shutil
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -236,28 +239,40 @@ def test_the_public_form_is_rate_limited_per_address(database: str) -> None:
         assert reports.allow_submission(session, "10.0.0.7", "report", 5, now=T0 + timedelta(minutes=61))
 
 
-def _take(url: str, number: str, name: str, start, results) -> None:  # type: ignore[no-untyped-def]
-    start.wait()
-    try:
-        with db(url) as session:
-            reports.act(session, number, "take", Actor(name, "grid_worker", ("WG01",)), rules=RULES)
-        results.put((name, "won", ""))
-    except Conflict as exc:
-        results.put((name, "lost", exc.by))
+_TAKE = """
+import json, sys, time
+from pathlib import Path
+from operations import reports
+from operations.reports import Actor, Conflict
+from operations.store import db
+url, number, name, go = sys.argv[1:5]
+while not Path(go).exists():  # every process ready, then all at once
+    time.sleep(0.001)
+try:
+    with db(url) as session:
+        reports.act(session, number, "take", Actor(name, "grid_worker", ("WG01",)))
+    print(json.dumps([name, "won", ""]))
+except Conflict as exc:
+    print(json.dumps([name, "lost", exc.by]))
+"""
 
 
-def test_two_workers_taking_the_same_report_at_once_exactly_one_wins(database: str) -> None:
+def test_two_workers_taking_the_same_report_at_once_exactly_one_wins(database: str, tmp_path: Path) -> None:
+    """Separate processes (not threads), released together: on SQLite and on PostgreSQL."""
     numbers = [_file(database)[0] for _ in range(3)]
-    context = mp.get_context("spawn")
+    root = Path(__file__).resolve().parents[2]
     for number in numbers:
-        start, results = context.Barrier(4), context.Queue()
-        workers = [context.Process(target=_take, args=(database, number, f"worker{i}", start, results))
+        go = tmp_path / f"go-{number}"
+        workers = [subprocess.Popen([sys.executable, "-c", _TAKE, database, number, f"worker{i}", str(go)],
+                                    cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                    for i in range(4)]
+        time.sleep(1.5)  # let every interpreter start and reach the wait
+        go.touch()
+        outcome = []
         for proc in workers:
-            proc.start()
-        for proc in workers:
-            proc.join(60)
-        outcome = [results.get(timeout=5) for _ in workers]
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outcome.append(tuple(json.loads(out.strip().splitlines()[-1])))
         winners = [name for name, result, _ in outcome if result == "won"]
         assert len(winners) == 1, outcome
         assert {by for _, result, by in outcome if result == "lost"} == {winners[0]}  # told who took it
