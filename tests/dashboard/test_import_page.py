@@ -1,6 +1,6 @@
 """The import page (administrators only): upload the export, import, see the counts and the problem rows.
 
-The page is not in the router yet (``dashboard/streamlit_app.py`` registers it), so it is run on its own.
+Run on its own (the router shows it to administrators only: tests/dashboard/test_roles.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from operations import audit
-from operations.store import db, engine
+from operations.store import db
 from pipelines.schema import REPORTS
 from tests.dashboard.conftest import login_as
 from tests.store import store_with_users
@@ -38,17 +38,11 @@ def _export_csv() -> bytes:
 
 @pytest.fixture
 def page(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[AppTest, str]]:
-    """The page on the demo artifact with a store of its own (the shared one stays free of imported reports).
-
-    ``operations.store.engine()`` keeps the engine of ``$DATABASE_URL`` under the key None: forgotten before
-    and after, so this store is the one used here, and the shared one again afterwards.
-    """
-    engine.cache_clear()
+    """The page on the demo artifact with a store of its own (the shared one stays free of imported reports)."""
     store = store_with_users(tmp_path / "store")
     monkeypatch.setenv("COMMUNITY_GPKG", str(demo_artifact))
     login_as(monkeypatch, store, "admin")
     yield AppTest.from_file(PAGE, default_timeout=120), store
-    engine.cache_clear()
 
 
 def test_an_administrator_imports_an_upload_and_sees_counts_and_problems(page: tuple[AppTest, str]) -> None:
