@@ -44,7 +44,9 @@ def test_grid_worker_is_sent_only_their_grid(app: AppTest, demo_artifact: Path, 
                                              store: str) -> None:
     login_as(monkeypatch, store, "grid01")  # 网格员 of WG01
     app.run()
-    assert not app.exception
+    assert not app.exception and app.title[0].value == "我的工单"  # a grid worker starts at their queue
+    app.switch_page("app_pages/map.py")
+    app.run()
     households = _layer(demo_artifact, "households", ["household_id", "grid_id", "building_id"])
     mine = households[households["grid_id"] == "WG01"]
     assert kpis(app)["户数"] == f"{len(mine):,}"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from operations import audit
 from operations.models import AuditEntry
 from operations.store import db
-from tests.e2e.conftest import SCREENSHOTS, e2e_store, map_frame, session_cookie, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, e2e_store, map_frame, session_cookie, wait_for_app, wait_for_text
 from tests.store import TEST_PASSWORD
 
 
@@ -40,7 +40,9 @@ def test_grid_worker_receives_nothing_of_another_grid(server: str, browser, demo
     received: list[bytes] = []
     context, page = _context(browser, "grid01", received)
     try:
-        page.goto(server)
+        page.goto(server)  # 我的工单 first, then the map
+        wait_for_text(page, "我的工单")
+        page.get_by_role("link", name="地图").click()
         map_frame(page)
         wait_for_app(page)
         page.get_by_role("link", name="情况表").click()
