@@ -180,10 +180,10 @@ def _aspect_counts(inputs: Inputs, month: str, rules: CompetitionRules) -> pd.Da
 def month_scores(inputs: Inputs, month: str, rules: CompetitionRules | None = None) -> pd.DataFrame:
     """One row per grid for ``month`` (``YYYY-MM``): aspects, the parts of the score, points, score and rank.
 
-    The 12 aspects as counts and per 100 households, the parts of the score with the cases behind them,
-    each part's points, the score (0–100) and the rank. Columns: ``name``, ``households``, each aspect and ``<aspect>/100``, ``reports``, ``closed``,
-    ``rated``, each part (0–1) and ``<part>_points``, ``<part>_few`` (True where the community's value was
-    used), ``mean_rating`` (None with too few ratings), ``score``, ``rank`` (ties share a rank).
+    Columns: ``name``, ``households``; each aspect and ``<aspect>/100``; the cases ``reports`` (filed in the
+    month), ``solved`` (of those, closed by the month's end), ``closed`` (closed in the month), ``on_time``,
+    ``rated``; each part (0–1), ``<part>_points`` and ``<part>_few`` (True where the community's value was
+    used); ``mean_rating`` (NaN with too few ratings: 样本不足); ``score`` (0–100); ``rank`` (ties share one).
     """
     rules = rules or competition_rules()
     grids = inputs.grids
