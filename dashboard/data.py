@@ -33,6 +33,7 @@ from dashboard.components.community_map import (
 )
 from dashboard.i18n import facility_kind, t
 from dashboard.readable import PlaceNames, building_codes_to_labels, readable_table
+from operations.competition import Inputs, load_inputs, months, ranking
 from operations.live_view import merge_report_points, merge_report_table, overlay_visits, status_labels
 from operations.reports import REPORT_COLUMNS, live_revision, report_frame
 from operations.store import db
@@ -181,6 +182,37 @@ def _store_frames(live: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
         return pd.DataFrame(columns=REPORT_COLUMNS), pd.Series(dtype="datetime64[ns]"), pd.Series(dtype="int64")
     with db() as session:
         return report_frame(session), last_visits(session), open_needs(session)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _competition_inputs(path: str, version: float, live: str) -> Inputs:
+    if not live:
+        return load_inputs(Path(path), None)
+    with db() as session:
+        return load_inputs(Path(path), session)
+
+
+def competition_months(path: str, version: float) -> list[str]:
+    """The months the grid competition can be shown for, oldest first (the current month included)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    found = months(_competition_inputs(path, version, live_version()))
+    current = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    return sorted({*found, current})
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _competition(path: str, version: float, live: str, month: str) -> tuple[pd.DataFrame, str | None]:
+    return ranking(_competition_inputs(path, version, live), month)
+
+
+def competition(path: str, version: float, month: str) -> tuple[pd.DataFrame, str | None]:
+    """The month's grid scores (parts, change since the month before) and the best improved grid.
+
+    See ``operations.competition.ranking``: the build's records and the live store together.
+    """
+    return _competition(path, version, live_version(), month)
 
 
 def load_facts(path: str, version: float) -> sel.CommunityFacts:

@@ -284,6 +284,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "visits_this_month": ("本月已登记走访 {n} 次。", "{n} visits logged this month."),
     "never_visited": ("从未走访", "never visited"),
     "report_overdue": ("已超时", "Overdue"),
+    # 网格擂台比武
+    "page_competition": ("网格擂台比武", "Grid competition"),
+    "month": ("月份", "Month"),
+    "rank": ("名次", "Rank"),
+    "score": ("得分", "Score"),
+    "vs_last_month": ("较上月", "vs last month"),
+    "mean_rating": ("满意度（1–5）", "Satisfaction (1–5)"),
+    "activity_short": ("工作量", "Work"),
+    "too_few_cases": ("样本不足", "too few"),
+    "too_few_cases_community": ("样本不足，按全社区计", "too few: community's value"),
+    "part": ("评分项", "Part"),
+    "value": ("数值", "Value"),
+    "weight": ("权重", "Weight"),
+    "points": ("得分", "Points"),
+    "competition_empty": ("还没有网格。", "No grids yet."),
+    "competition_help": ("主要看解决问题和居民满意：办结率、按时办结率、满意度、评价率权重最大；工作量按每百户比较。"
+                         "权重见 operations/rules/competition.toml。",
+                         "Mainly problems solved and satisfaction; work is compared per 100 households. "
+                         "Weights: operations/rules/competition.toml."),
+    "best_improved": ("进步最大：{name}（{points} 分）", "Most improved: {name} ({points} points)"),
+    "why_this_score": ("得分构成", "Why this score"),
+    "aspects_per_100": ("12 项工作（每百户）", "The 12 aspects (per 100 households)"),
     "handled_by": ("处理人", "By"),
 }
 

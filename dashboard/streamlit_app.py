@@ -64,11 +64,14 @@ try:
     # a grid worker starts at their queue (我的工单); everyone else at the map
     worker_first = viewer.scoped and not meeting_mode()
     pages = [st.Page("app_pages/map.py", title=t("page_map", lang), default=not worker_first)]
+    if meeting_mode() and not screen_mode():  # the projector: the map and the grid competition (grid figures)
+        pages.append(st.Page("app_pages/competition.py", title=t("page_competition", lang)))
     if not meeting_mode():  # the projector and the screen show the map and grid figures only
         pages.insert(0 if worker_first else 1, st.Page(
             "app_pages/queue.py", title=t("page_my_queue" if viewer.scoped else "page_queue", lang),
             default=worker_first))
         pages.append(st.Page("app_pages/visits.py", title=t("page_visits", lang)))
+        pages.append(st.Page("app_pages/competition.py", title=t("page_competition", lang)))
         pages.append(st.Page("app_pages/tables.py", title=t("page_tables", lang)))
         pages.append(st.Page("app_pages/quality.py", title=t("page_quality", lang)))
         if viewer.is_admin:
