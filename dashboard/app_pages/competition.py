@@ -28,8 +28,9 @@ GRID = "competition_grid"
 _CSS = """<style>
 #ranking {width: 100%; border-collapse: collapse; color: #000;
   font-size: clamp(1rem, min(2.6vh, 1.5vw), 2.6rem);}
-#ranking th {text-align: left; border-bottom: 3px solid #1f3b73; padding: .25em .5em; font-weight: 700;}
-#ranking td {border-bottom: 1px solid #ccd; padding: .25em .5em; white-space: nowrap;}
+#ranking th {text-align: left; border-bottom: 3px solid #1f3b73; padding: .15em .5em; font-weight: 700;
+  line-height: 1.25;}
+#ranking td {border-bottom: 1px solid #ccd; padding: .12em .5em; white-space: nowrap; line-height: 1.25;}
 #ranking td.num {text-align: right; font-variant-numeric: tabular-nums;}
 #ranking td.score {font-weight: 700; font-size: 1.25em;}
 #ranking tr.top td {background: #eef3fb;}
@@ -119,24 +120,27 @@ def render() -> None:
         return
     path = data.artifact_path()
     version = data.artifact_version(path)
+    meeting = meeting_mode()
     st.title(t("page_competition", lang))
     months = data.competition_months(str(path), version)
-    month = st.selectbox(t("month", lang), months, index=_default_month(months), key=MONTH)
+    top = st.columns([1, 2]) if meeting else [st.container(), st.container()]  # one row on a projector
+    month = top[0].selectbox(t("month", lang), months, index=_default_month(months), key=MONTH)
     frame, best = data.competition(str(path), version, month)
     if frame.empty:
         st.info(t("competition_empty", lang))
         return
-    st.caption(t("competition_help", lang))
+    if not meeting:
+        st.caption(t("competition_help", lang))
     if best is not None:
-        st.success(t("best_improved", lang).format(name=frame.loc[best, "name"],
-                                                   points=f"{frame.loc[best, 'score_change']:+.1f}"))
+        top[1].success(t("best_improved", lang).format(name=frame.loc[best, "name"],
+                                                       points=f"{frame.loc[best, 'score_change']:+.1f}"))
     st.markdown(_table_html(frame, lang), unsafe_allow_html=True)
     grid = st.selectbox(t("why_this_score", lang), list(frame.index), key=GRID,
                         format_func=lambda g: f"{frame.loc[g, 'name']}（{frame.loc[g, 'score']:.1f}）")
     st.dataframe(_breakdown(frame, grid, lang), hide_index=True, width="stretch")
     st.subheader(t("aspects_per_100", lang))
     st.dataframe(_aspects(frame, lang), hide_index=True, width="stretch")
-    if not meeting_mode():
+    if not meeting:
         title = f"{t('page_competition', lang)} {month}"
         export = partial(auth.audited_export, viewer, auth.address(), title, _export(frame, lang), title=title,
                          yes_no=(t("yes", lang), t("no", lang)))
