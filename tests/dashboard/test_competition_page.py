@@ -11,8 +11,6 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import login_as
-
 PAGE = "app_pages/competition.py"
 
 
@@ -40,8 +38,8 @@ def test_every_month_is_ranked_and_exported(app: AppTest) -> None:
 
 
 def test_the_export_holds_every_grid_with_its_parts(app: AppTest) -> None:
-    from dashboard.app_pages.competition import _export  # the frame the button writes
     from dashboard import data
+    from dashboard.app_pages.competition import _export  # the frame the button writes
     from pipelines.office_files import export_xlsx
 
     app.switch_page(PAGE)

@@ -1,13 +1,15 @@
 """The whole report flow in a real browser: a resident files a report with a photo on the public page (on a
 phone) → it is in the right grid worker's queue (on a phone) and on the map → the worker takes and resolves
 it → a leader verifies it → the resident rates it with the receipt number → the history lists each step
-with who and when."""
+with who and when, and the grid's score in the month's 网格擂台比武 has moved."""
 
 from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 
@@ -34,6 +36,19 @@ def _open_reports(page) -> int:  # type: ignore[no-untyped-def]
     return int(re.sub(r"\D", "", tile.locator('[data-testid="stMetricValue"]').inner_text()))
 
 
+def _score(page, server: str, grid: str, month: str) -> float:  # type: ignore[no-untyped-def]
+    """The grid's score on the 网格擂台比武 page for ``month``."""
+    page.goto(f"{server}/competition")
+    wait_for_text(page, "网格擂台比武", "得分构成")
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name=month, exact=True).click()
+    wait_for_app(page)
+    page.wait_for_function("""([m]) => document.querySelector('[data-testid="stSelectbox"]').innerText.includes(m)""",
+                           arg=[month])
+    wait_for_app(page)
+    return float(page.locator(f'#ranking tr[data-grid="{grid}"] td.score').inner_text())
+
+
 def _card(page, number: str):  # type: ignore[no-untyped-def]
     return page.locator(f".st-key-report-{number}")
 
@@ -50,6 +65,8 @@ def test_a_report_from_the_public_page_to_the_residents_rating(server: str, brow
     leader = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     leader.add_cookies([session_cookie("leader")])
     desk = leader.new_page()
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    score_before = _score(desk, server, "WG01", month)
     desk.goto(server)
     wait_for_text(desk, "未办结诉求")
     open_before = _open_reports(desk)
@@ -115,6 +132,8 @@ def test_a_report_from_the_public_page_to_the_residents_rating(server: str, brow
                                            ("任务处理", "网格员"), ("处理反馈", "网格员"), ("核查结案", "社区领导"),
                                            ("综合评价", "居民")]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[0]) for r in rows)
+
+    assert _score(desk, server, "WG01", month) > score_before  # solved and rated: the grid's score moves
 
     desk.goto(f"{server}/tables")  # the leader's Tables page lists it, rated, with the worker who took it
     wait_for_app(desk)
