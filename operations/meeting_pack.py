@@ -584,7 +584,7 @@ def _render(community: Community, grid_id: str, month: str, fonts: PackFonts) ->
         _table(pdf, ["隐患", "等级", "楼栋", "发现", "整改期限"],
                [[str(h.hazard_type), str(h.level), str(h.building), _date(h.found_on),
                  _date(h.deadline) + ("（逾期）" if h.overdue else "")] for h in shown.itertuples()],
-               [32, 16, 52, 30, 50], size=13, marks=shown["overdue"].tolist())
+               [40, 14, 50, 28, 48], size=13, marks=shown["overdue"].tolist())
         if len(hazards) > MAX_ITEMS:
             _line(pdf, f"另有 {len(hazards) - MAX_ITEMS} 处未列出，请在系统中查看。", size=13)
     reports = community.reports[community.reports["grid_id"] == grid_id]
