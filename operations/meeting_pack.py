@@ -329,15 +329,22 @@ def _map_png(community: Community, grid_id: str, fonts: PackFonts, width_mm: flo
         if inside.is_empty:
             continue
         point = _open_ground(inside, built)
-        for dy_pt in (0, 16, -16, 32, -32):
-            name = ax.annotate(str(row["name"]), (point.x, point.y), xytext=(0, dy_pt), textcoords="offset points",
-                               ha="center", va="center", fontsize=11, fontweight="bold", family=family,
-                               color="#222222", zorder=6, path_effects=halo)
-            box_ = name.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(box_.overlaps(other) for other in taken):
-                taken.append(box_)
+        (cx0, _), (cx1, _) = ax.transData.transform([inside.bounds[:2], inside.bounds[2:]])
+        placed = False
+        for size in (11, 9.5):  # smaller where the name is wider than its compound
+            for dy_pt in (0, 16, -16, 32, -32):
+                name = ax.annotate(str(row["name"]), (point.x, point.y), xytext=(0, dy_pt),
+                                   textcoords="offset points", ha="center", va="center", fontsize=size,
+                                   fontweight="bold", family=family, color="#222222", zorder=6, path_effects=halo)
+                box_ = name.get_window_extent(renderer).expanded(1.1, 1.1)
+                fits = box_.width <= (cx1 - cx0) * 0.95 or size < 11
+                if fits and not any(box_.overlaps(other) for other in taken):
+                    taken.append(box_)
+                    placed = True
+                    break
+                name.remove()
+            if placed:
                 break
-            name.remove()
     # building numbers where they fit inside the building and clear of the names
     to_px = ax.transData
     for _, row in buildings.iterrows():
@@ -541,6 +548,8 @@ def _render(community: Community, grid_id: str, month: str, fonts: PackFonts) ->
              new_x="LMARGIN", new_y="NEXT")
     change = _change_text(row.get("score_change", float("nan")), row.get("rank_change", float("nan")))
     _line(pdf, change + ("　★ 本月进步最大" if best == grid_id else ""), size=15)
+    if pd.Period(month, "M").end_time >= pd.Timestamp(community.now):
+        _line(pdf, "本月尚未结束，得分会变化。", size=13)
     pdf.ln(1.5)
     rules = comp.competition_rules()
     total = sum(rules.weights.values())
@@ -587,6 +596,7 @@ def _render(community: Community, grid_id: str, month: str, fonts: PackFonts) ->
                [40, 14, 50, 28, 48], size=13, marks=shown["overdue"].tolist())
         if len(hazards) > MAX_ITEMS:
             _line(pdf, f"另有 {len(hazards) - MAX_ITEMS} 处未列出，请在系统中查看。", size=13)
+        pdf.ln(3)
     reports = community.reports[community.reports["grid_id"] == grid_id]
     late = int(reports["overdue"].sum())
     _heading(pdf, f"未办结的居民诉求工单（{len(reports)} 件，其中超时 {late} 件）")
@@ -616,12 +626,18 @@ def _weighted_parts(rules: comp.CompetitionRules) -> list[tuple[str, tuple[str, 
 
 
 def _month_or_latest(community: Community, month: str | None) -> str:
+    """``month``, or the latest month with records that has ended (the one a meeting reviews).
+
+    A month still running (a report filed this morning makes this month the latest with records) is only
+    chosen when no month before it has records.
+    """
     if month:
         return month
     if not community.months:
         msg = "数据包中没有任何月份的工作记录或工单 / no month with records in the artifact"
         raise PackError(msg)
-    return community.months[-1]
+    ended = [m for m in community.months if pd.Period(m, "M").end_time < pd.Timestamp(community.now)]
+    return (ended or community.months)[-1]
 
 
 def pack_bytes(artifact: Path, grid_id: str, month: str | None, db: Session | None, *,
