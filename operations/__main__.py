@@ -1,4 +1,4 @@
-"""``python -m operations``: migrate the store, manage users, read the audit log, import the reports export."""
+"""``python -m operations``: migrate the store, manage users, read the audit log, import reports, meeting packs."""
 
 import sys
 

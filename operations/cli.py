@@ -13,6 +13,7 @@ Examples::
     python -m operations apikey revoke NAME
     python -m operations apikey list
     python -m operations import-reports 诉求工单导出.xlsx [--artifact build/community.gpkg] [--problems OUT.xlsx]
+    python -m operations meeting-pack --out DIR [--grid WG03] [--month 2026-11] [--artifact build/community.gpkg]
 """
 
 from __future__ import annotations
@@ -193,6 +194,36 @@ def _import_reports(args: argparse.Namespace) -> int:
     return 0
 
 
+def _meeting_pack(args: argparse.Namespace) -> int:
+    """Write the meeting packs (one grid, or every grid); 2 with one message when they cannot be made."""
+    from operations.meeting_pack import PackError, make_all, make_pack
+    from operations.store import StoreError, db, migrate
+
+    artifact = Path(args.artifact)
+    if not artifact.is_file():
+        print(f"找不到地图数据包 {artifact}：请先运行 make run 或 python -m pipelines build，或用 --artifact 指定 / "
+              f"no artifact at {artifact}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    try:
+        migrate()
+        with db() as session:
+            if args.grid:
+                written = [make_pack(artifact, args.grid, args.month, out, session)]
+            else:
+                written = make_all(artifact, args.month, out, session)
+    except PackError as exc:
+        print(f"无法生成例会材料 / cannot make the pack: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    print(f"已写出 {len(written)} 份例会材料 / packs written: {len(written)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen sub-command; return the exit code."""
     formatter = argparse.ArgumentDefaultsHelpFormatter
@@ -228,6 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     imports.add_argument("--artifact", default="build/community.gpkg", help="用于定位网格的数据包 / the artifact")
     imports.add_argument("--problems", help="把问题清单写入此 Excel 文件 / write the problem rows to this xlsx")
     imports.set_defaults(func=_import_reports)
+    pack = sub.add_parser("meeting-pack", formatter_class=formatter,
+                          help="生成网格例会材料（每个网格一份 A4 PDF）/ the grid meeting packs (one A4 PDF per grid)")
+    pack.add_argument("--grid", help="只生成这个网格，如 WG03（省略则每个网格一份）/ one grid (default: every grid)")
+    pack.add_argument("--month", help="擂台比武的月份，如 2026-11（省略则最近一个月）/ month (default: the latest)")
+    pack.add_argument("--out", required=True, help="写入的文件夹 / folder to write into")
+    pack.add_argument("--artifact", default="build/community.gpkg", help="数据包 / the artifact")
+    pack.set_defaults(func=_meeting_pack)
     args = parser.parse_args(argv)
     if args.command == "users" and args.action != "list" and not args.name:
         parser.error("需要用户名 / a username is needed")

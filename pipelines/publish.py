@@ -108,23 +108,28 @@ def _alive(pid: int) -> bool:
 
 
 def change_log(previous: Path, households: pd.DataFrame) -> pd.DataFrame:
-    """Households added, removed or changed colour since the artifact at ``previous``."""
-    columns = ["household_id", "change", "old_flag", "new_flag"]
+    """Households added, removed or changed colour since the artifact at ``previous``.
+
+    ``grid_id`` is the household's grid now (before, for a removed one), so that a grid's meeting pack can
+    count its own changes.
+    """
+    columns = ["household_id", "change", "old_flag", "new_flag", "grid_id"]
     if not previous.exists():
         return pd.DataFrame(columns=columns)
     try:
-        old = pyogrio.read_dataframe(previous, layer="households", columns=["household_id", "flag"],
-                                     read_geometry=False)
+        old = pyogrio.read_dataframe(previous, layer="households", read_geometry=False)
     except Exception:  # an unreadable old artifact just means no change log
         return pd.DataFrame(columns=columns)
-    merged = old.merge(households[["household_id", "flag"]], on="household_id", how="outer",
-                       suffixes=("_old", "_new"), indicator=True)
+    old = old.reindex(columns=["household_id", "flag", "grid_id"])
+    new = households.reindex(columns=["household_id", "flag", "grid_id"])
+    merged = old.merge(new, on="household_id", how="outer", suffixes=("_old", "_new"), indicator=True)
     change = pd.Series("flag_changed", index=merged.index)
     change[merged["_merge"] == "left_only"] = "removed"
     change[merged["_merge"] == "right_only"] = "added"
     changed = (merged["_merge"] != "both") | (merged["flag_old"] != merged["flag_new"])
     out = pd.DataFrame({"household_id": merged["household_id"], "change": change,
-                        "old_flag": merged["flag_old"], "new_flag": merged["flag_new"]})[changed]
+                        "old_flag": merged["flag_old"], "new_flag": merged["flag_new"],
+                        "grid_id": merged["grid_id_new"].fillna(merged["grid_id_old"])})[changed]
     return out.reset_index(drop=True)
 
 
