@@ -286,6 +286,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "report_overdue": ("已超时", "Overdue"),
     # 网格擂台比武
     "page_competition": ("网格擂台比武", "Grid competition"),
+    "meeting_pack": ("网格例会材料", "Meeting pack"),
+    "meeting_pack_help": ("每个网格一份 A4 PDF：网格地图、各项数字、未办结和超时事项、本月擂台得分与构成、本月变化；"
+                          "不含姓名、电话、身份证号和门牌。",
+                          "One A4 PDF per grid: its map, figures, open and overdue items, the month's score with "
+                          "its breakdown, the month's changes; no names, phones, ID numbers or rooms."),
+    "meeting_pack_one": ("下载 {name} 例会材料（PDF）", "Download {name}'s pack (PDF)"),
+    "meeting_pack_all": ("下载全部网格（ZIP）", "Download every grid (ZIP)"),
     "month": ("月份", "Month"),
     "rank": ("名次", "Rank"),
     "score": ("得分", "Score"),

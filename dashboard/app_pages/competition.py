@@ -20,7 +20,11 @@ from dashboard import auth, data
 from dashboard.i18n import t
 from dashboard.safe_text import html_text
 from dashboard.state import current_lang, meeting_mode
+from operations import audit
+from operations.access import Viewer
 from operations.competition import ASPECTS, PARTS, competition_rules
+from operations.meeting_pack import PackFontError, find_fonts, pack_bytes, packs_zip
+from operations.store import db
 
 MONTH = "competition_month"
 GRID = "competition_grid"
@@ -106,6 +110,41 @@ def _export(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _pack(viewer: Viewer, where: str, grid_id: str | None, month: str) -> bytes:
+    """A download button's data: one grid's meeting pack (PDF) or every grid's (ZIP), logged as an export."""
+    path = data.artifact_path()
+    with db() as session:
+        made = pack_bytes(path, grid_id, month, session) if grid_id else packs_zip(path, month, session)
+        audit.record(session, "export", actor=viewer.username, role=viewer.role.value,
+                     target=f"例会材料 {grid_id or '全部网格'} {month}", detail=f"{len(made)} bytes", address=where)
+    return made
+
+
+def _packs(viewer: Viewer, frame: pd.DataFrame, grid: str, month: str, lang: str) -> None:
+    """The meeting pack: a printable A4 PDF of one grid (or a ZIP of all), for the grid's meeting."""
+    st.subheader(t("meeting_pack", lang))
+    try:
+        find_fonts()
+    except PackFontError as exc:  # say so plainly: without the font the PDF would show boxes
+        st.warning(str(exc).split(" / ")[0 if lang == "zh" else -1])
+        return
+    st.caption(t("meeting_pack_help", lang))
+    mine = [g for g in frame.index if not viewer.scoped or g in viewer.grids]
+    chosen = grid if grid in mine else (mine[0] if mine else None)
+    if chosen is None:
+        return
+    cols = st.columns(2)
+    name = frame.loc[chosen, "name"]
+    cols[0].download_button(t("meeting_pack_one", lang).format(name=name),
+                            data=partial(_pack, viewer, auth.address(), chosen, month),
+                            file_name=f"网格例会材料_{chosen}_{name}_{month}.pdf", mime="application/pdf",
+                            key="pack_one", width="stretch")
+    if not viewer.scoped:
+        cols[1].download_button(t("meeting_pack_all", lang), data=partial(_pack, viewer, auth.address(), None, month),
+                                file_name=f"网格例会材料_全部网格_{month}.zip", mime="application/zip",
+                                key="pack_all", width="stretch")
+
+
 def _default_month(months: list[str]) -> int:
     """Last month by default (a meeting looks back at the month just ended), else the latest."""
     previous = str(pd.Period(datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"), "M") - 1)
@@ -141,6 +180,7 @@ def render() -> None:
     st.subheader(t("aspects_per_100", lang))
     st.dataframe(_aspects(frame, lang), hide_index=True, width="stretch")
     if not meeting:
+        _packs(viewer, frame, grid, month, lang)
         title = f"{t('page_competition', lang)} {month}"
         export = partial(auth.audited_export, viewer, auth.address(), title, _export(frame, lang), title=title,
                          yes_no=(t("yes", lang), t("no", lang)))

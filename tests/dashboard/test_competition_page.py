@@ -11,6 +11,8 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboard.conftest import login_as
+
 PAGE = "app_pages/competition.py"
 
 
@@ -33,8 +35,8 @@ def test_every_month_is_ranked_and_exported(app: AppTest) -> None:
     assert list(breakdown["评分项"]) == ["办结率", "按时办结率", "满意度", "评价率", "工作量（每百户）"]
     aspects = app.dataframe[1].value
     assert len(aspects) == 10 and "入户走访" in aspects.columns
-    button = app.get("download_button")[0]
-    assert button.proto.label == "导出 Excel" or "导出" in button.proto.label
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any("导出" in label for label in labels)  # the Excel export
 
 
 def test_the_export_holds_every_grid_with_its_parts(app: AppTest) -> None:
@@ -64,3 +66,30 @@ def test_meeting_mode_shows_the_ranking_and_no_person(app: AppTest, demo_artifac
     residents = pyogrio.read_dataframe(demo_artifact, layer="residents", columns=["name"], read_geometry=False)
     sent = " ".join(str(e.proto) for e in app.main)
     assert not [n for n in residents["name"] if len(n) >= 3 and n in sent]
+
+
+def test_the_meeting_pack_buttons_follow_the_role(app: AppTest, monkeypatch: pytest.MonkeyPatch, store: str) -> None:
+    app.switch_page(PAGE)
+    app.run()
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any("例会材料（PDF）" in label for label in labels) and "下载全部网格（ZIP）" in labels
+    login_as(monkeypatch, store, "grid01")
+    app.run()
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels.count("下载全部网格（ZIP）") == 0 and any("第一网格" in label for label in labels)  # their own grid
+
+
+def test_the_pack_button_makes_a_pdf_and_logs_it(demo_artifact: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 store: str) -> None:
+    from dashboard.app_pages.competition import _pack
+    from operations import audit
+    from operations.access import Role, Viewer
+    from operations.store import db
+
+    monkeypatch.setenv("COMMUNITY_GPKG", str(demo_artifact))
+    monkeypatch.setenv("DATABASE_URL", store)
+    made = _pack(Viewer(2, "leader", "leader", Role.LEADER, ()), "127.0.0.1", "WG02", "2026-11")
+    assert made.startswith(b"%PDF")
+    with db(store) as session:
+        logged = audit.entries(session, action="export")
+    assert "例会材料 WG02 2026-11" in set(logged["target"])
