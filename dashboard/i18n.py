@@ -252,6 +252,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "assignee": ("接单人", "taken by"),
     "contact": ("联系方式", "Contact"),
     "photo": ("照片", "Photo"),
+    "photos_n": ("照片（{n} 张：居民上传和处理后）", "Photos ({n}: the resident's and after the work)"),
+    "contact_for_worker": ("已留联系方式（仅本网格网格员可见）", "left a contact (seen by the grid's worker only)"),
     "maybe_duplicate": ("可能与这些工单重复：{numbers}", "Possibly the same as: {numbers}"),
     "history": ("处理记录", "History"),
     "when": ("时间", "When"),
@@ -267,6 +269,10 @@ LABELS: dict[str, tuple[str, str]] = {
                       "{n} open, {late} overdue (overdue first)."),
     "to_visits": ("走访清单与登记 →", "Visit list and log →"),
     "queue_empty": ("没有待办工单。", "No open reports."),
+    "queue_map_only": ("地图上的“未办结诉求”还包括小程序导出文件中的 {n} 件："
+                       "管理员在“导入诉求工单”导入后，即可在这里处理。",
+                       "The map also counts {n} open report(s) from the mini-program's export: once an "
+                       "administrator imports the export, they are handled here."),
     "queue_more": ("还有 {n} 件未显示：请按进度筛选。", "{n} more not shown: filter by step."),
     "visits_summary": ("您负责 {n} 户，其中 {due} 户走访逾期（排在最前）。",
                        "{n} households, {due} overdue for a visit (listed first)."),

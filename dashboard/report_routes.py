@@ -13,6 +13,9 @@ report (their contact is never shown back).
 from __future__ import annotations
 
 import html
+import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,8 +47,10 @@ label{display:block;margin:.9rem 0 .3rem;font-weight:600}.hint{color:#555;font-s
 input,select,textarea{width:100%;box-sizing:border-box;font-size:1.05rem;padding:.55rem;border:1px solid #99a;
 border-radius:4px}textarea{min-height:7rem}button{margin-top:1rem;width:100%;font-size:1.15rem;padding:.75rem;
 background:#1f3b73;color:#fff;border:0;border-radius:6px}button.light{background:#e8ecf4;color:#1f3b73}
-.msg{color:#b00020;font-weight:600}.ok{color:#14632a}.receipt{font-size:2rem;letter-spacing:.12em;
-font-weight:700;text-align:center;padding:.6rem;border:2px dashed #1f3b73;border-radius:8px;margin:.8rem 0}
+.msg{color:#b00020;font-weight:600}.ok{color:#14632a}.receipt{font-size:clamp(1.3rem,7vw,2rem);letter-spacing:.08em;
+font-weight:700;text-align:center;padding:.6rem;border:2px dashed #1f3b73;border-radius:8px;margin:.8rem 0;
+white-space:nowrap}.js-only{display:none}.js .js-only{display:block}.js .no-js{display:none}
+blockquote{margin:.4rem 0;padding:.4rem .8rem;background:#f3f5f8;border-left:4px solid #99a;white-space:pre-wrap}
 #map{height:16rem;border-radius:6px;margin-top:.4rem;display:none}.js #map{display:block}
 ol.steps{padding-left:1.4rem}ol.steps li{margin:.3rem 0}.done{color:#14632a}.now{font-weight:700}
 .todo{color:#888}table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.35rem;
@@ -56,15 +61,16 @@ _TEXT = {
     "zh": {
         "title": "码上提泉心办 · 居民诉求", "category": "问题类别", "choose": "请选择",
         "description": "问题描述", "description_hint": "发生了什么、在哪里、持续多久。请不要写他人的姓名或电话。",
-        "place": "地点", "building": "小区和楼栋", "no_building": "（不在楼内，请在下方地图上点选）",
-        "map_hint": "也可以在地图上点一下问题所在的位置。", "map_set": "已在地图上选定位置",
+        "place": "地点", "building": "小区和楼栋", "no_building": "（不在楼内：请在下方地图上点选，或写在描述里）",
+        "map_hint": "也可以在地图上点一下问题所在的位置。", "map_hint_no_js": "不在楼内的问题，请在描述里写明位置。",
+        "map_set": "已在地图上选定位置", "cross_site": "请从本社区的诉求页面提交。",
         "photo": "照片（可选）", "photo_hint": "JPG 或 PNG，{mb} MB 以内。位置、相机等信息会被去除。",
         "contact": "联系方式（可选）", "contact_hint": "只给社区工作人员看，方便回访。", "submit": "提交诉求",
         "filed": "已收到您的诉求", "receipt": "您的回执号", "receipt_hint":
             "请记下或截图保存回执号。凭它（且只凭它）可以查询进度、评价和重新打开，请勿告诉他人。",
         "number": "工单编号", "track": "查询进度", "track_title": "查询诉求进度", "receipt_input": "回执号",
         "receipt_placeholder": "例如 7KQ2-M9XD-4TPA", "not_found": "没有找到这个回执号，请核对后再输入。",
-        "too_many": "提交太频繁，请一小时后再试；紧急情况请直接拨打社区电话。",
+        "too_many": "提交太频繁，请一小时后再试；紧急情况请直接打电话给社区居委会。",
         "too_many_track": "查询太频繁，请一小时后再试。", "state": "当前进度", "history": "处理记录",
         "when": "时间", "step": "步骤", "who": "处理人", "note": "说明", "rate": "评价这次处理",
         "rate_hint": "1 分很不满意，5 分很满意。", "rate_submit": "提交评价", "rated": "您的评价：{n} 分，谢谢！",
@@ -73,14 +79,19 @@ _TEXT = {
         "due": "处理时限", "duplicate": "附近 {days} 天内已有同类诉求（{numbers}），社区会一并处理。",
         "new": "再提交一条", "lang": "English", "other": "en", "submitted_at": "提交时间",
         "privacy": "本页只保存您提交的内容；照片会去除位置等信息后保存。", "outside": "所选位置不在本社区范围内。",
-        "no_map": "地图数据尚未生成，请选择楼栋。", "changed": "已更新。",
+        "no_map": "地图数据尚未生成，请选择楼栋。", "changed": "已更新。", "yours": "您反映的问题",
+        "transferred": "已转交：{where}", "duplicate_of": "与工单 {number} 为同一问题，将一并处理",
+        "again": "这份诉求已经提交过（刷新页面不会重复提交）。",
     },
     "en": {
         "title": "Report a problem to the community", "category": "Category", "choose": "Choose",
         "description": "What is wrong", "description_hint": "What, where, since when. Please do not write other "
                                                             "people's names or phone numbers.",
-        "place": "Place", "building": "Compound and building", "no_building": "(not in a building: click the map)",
-        "map_hint": "Or click the place on the map.", "map_set": "Place chosen on the map",
+        "place": "Place", "building": "Compound and building",
+        "no_building": "(not in a building: click the map, or say where in the description)",
+        "map_hint": "Or click the place on the map.",
+        "map_hint_no_js": "Not in a building? Say where in the description.", "map_set": "Place chosen on the map",
+        "cross_site": "Please use this community's own report page.",
         "photo": "Photo (optional)", "photo_hint": "JPG or PNG, up to {mb} MB. Location and camera data are removed.",
         "contact": "Contact (optional)", "contact_hint": "Seen only by community staff, to call you back.",
         "submit": "Send", "filed": "Your report has been received", "receipt": "Your receipt number",
@@ -101,7 +112,9 @@ _TEXT = {
         "new": "Report another problem", "lang": "中文", "other": "zh", "submitted_at": "Submitted",
         "privacy": "Only what you send is kept; photos are stored without location data.",
         "outside": "The place chosen is outside this community.", "no_map": "No map yet: choose a building.",
-        "changed": "Updated.",
+        "changed": "Updated.", "yours": "What you reported", "transferred": "Passed on to: {where}",
+        "duplicate_of": "The same problem as report {number}: handled together",
+        "again": "This report was already sent (reloading does not send it twice).",
     },
 }
 
@@ -164,7 +177,9 @@ def _form_page(lang: str, places: Places | None, message: str = "", values: dict
             f'{html.escape(values.get("description", ""))}</textarea>'
             f'<label for="building">{text["building"]}</label><select id="building" name="building">'
             f'<option value="">{text["no_building"]}</option>{groups}</select>'
-            f'<p class="hint">{text["map_hint"] if places else text["no_map"]}</p>'
+            f'<p class="hint js-only">{text["map_hint"] if places else text["no_map"]}</p>'
+            f'<p class="hint no-js">{text["map_hint_no_js"]}</p>'
+            f'<input type="hidden" name="form_id" value="{secrets.token_urlsafe(16)}">'
             f'<div id="map" data-lang="{lang}"></div><p class="hint ok" id="map-set" hidden>{text["map_set"]}</p>'
             f'<input type="hidden" id="lat" name="lat" value="{html.escape(values.get("lat", ""))}">'
             f'<input type="hidden" id="lon" name="lon" value="{html.escape(values.get("lon", ""))}">'
@@ -193,10 +208,60 @@ def _float(value: str) -> float | None:
     return number if number == number else None  # NaN is not a place
 
 
+class _Filed:
+    """Forms already filed in this process (form id → report, receipt, similar reports), for an hour.
+
+    A reload of the receipt page posts the form again: it shows the same receipt, it does not file twice.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, tuple[Report, str, list[str]] | None]] = {}
+
+    def claim(self, form_id: str) -> tuple[bool, tuple[Report, str, list[str]] | None]:
+        """(True, None) for a new form (now reserved); (False, earlier outcome or None while it is filed)."""
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, (at, _) in self._seen.items() if now - at > 3600]:
+                del self._seen[key]
+            if form_id in self._seen:
+                return False, self._seen[form_id][1]
+            self._seen[form_id] = (now, None)
+            return True, None
+
+    def done(self, form_id: str, outcome: tuple[Report, str, list[str]] | None) -> None:
+        """Record the outcome (None: it failed, the form may be sent again)."""
+        with self._lock:
+            if outcome is None:
+                self._seen.pop(form_id, None)
+            else:
+                self._seen[form_id] = (time.monotonic(), outcome)
+
+
+FILED = _Filed()
+
+
+def _same_origin(request: Request) -> bool:
+    """A post from this server's own page (another site's page cannot file or change reports through a visitor)."""
+    from urllib.parse import urlsplit
+
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    return not origin or urlsplit(origin).netloc == request.url.netloc
+
+
 async def file_report(request: Request) -> Response:
     """POST /report: check the address's rate, the photo and the fields; file the report; show the receipt."""
     lang, text, rules = _lang(request), _TEXT[_lang(request)], workflow()
+    if not _same_origin(request):
+        return _page(lang, text["title"], f'<p class="msg">{text["cross_site"]}</p>', 403)
     form = await request.form(max_files=1, max_fields=20)
+    form_id = str(form.get("form_id") or "")[:64]
+    if form_id:
+        fresh, earlier = FILED.claim(form_id)
+        if not fresh:
+            if earlier is None:  # the same form is being filed right now (a double click)
+                return _track_form(lang, text["again"], 409)
+            return _receipt_page(lang, *earlier, again=True)
     values = {k: str(form.get(k) or "") for k in ("category", "description", "building", "lat", "lon", "contact")}
     upload = form.get("photo")
     data = await upload.read(int(rules.photo_max_mb * 1024 * 1024) + 1) if isinstance(upload, UploadFile) else b""
@@ -232,13 +297,26 @@ async def file_report(request: Request) -> Response:
     try:
         outcome = await run_in_threadpool(file)
     except (ReportError, WorkflowError) as exc:
+        FILED.done(form_id, None)
         return _form_page(lang, places, str(exc).split(" / ")[0 if lang == "zh" else -1], values, 400)
+    except BaseException:
+        FILED.done(form_id, None)
+        raise
     if isinstance(outcome, str):
+        FILED.done(form_id, None)
         return _form_page(lang, places, outcome, values, 429)
-    report, receipt, hints = outcome
+    if form_id:
+        FILED.done(form_id, outcome)
+    return _receipt_page(lang, *outcome)
+
+
+def _receipt_page(lang: str, report: Report, receipt: str, hints: list[str], again: bool = False) -> HTMLResponse:
+    """The receipt, shown after filing (and again on a reload of that page: the same receipt)."""
+    text, rules = _TEXT[lang], workflow()
+    shown = f'<p class="ok" role="status">{text["again"]}</p>' if again else ""
     similar = text["duplicate"].format(days=rules.duplicate_days, numbers="、".join(hints[:3]))
     hint = f'<p class="hint" id="similar">{html.escape(similar)}</p>' if hints else ""
-    body = (f'<h1>{text["filed"]}</h1><div class="card"><p>{text["receipt"]}</p>'
+    body = (f'<h1>{text["filed"]}</h1>{shown}<div class="card"><p>{text["receipt"]}</p>'
             f'<div class="receipt" id="receipt">{html.escape(receipt)}</div><p class="hint">{text["receipt_hint"]}</p>'
             f'<p>{text["number"]}：<b id="number">{html.escape(report.number)}</b></p>'
             f'<p>{text["state"]}：{html.escape(rules.label(report.status, lang))}</p>{hint}</div>'
@@ -265,7 +343,9 @@ async def track_form(request: Request) -> Response:
 def _status_page(lang: str, report: Report, events: list, receipt: str, message: str = "") -> HTMLResponse:  # type: ignore[type-arg]
     text, rules = _TEXT[lang], workflow()
     current = rules.states.get(report.status)
-    reached = {e.to_status: e.at for e in events}
+    reopened = max((i for i, e in enumerate(events) if e.action == "reopen"), default=0)
+    reached = {e.to_status: e.at for e in events[:1]}  # 信息采集 once; the rest since the last reopening
+    reached.update({e.to_status: e.at for e in events[reopened:]})
     steps = ""
     for state in sorted((s for s in rules.states.values() if s.step), key=lambda s: s.step or 0):
         at = reached.get(state.key)
@@ -274,9 +354,18 @@ def _status_page(lang: str, report: Report, events: list, receipt: str, message:
                   f'{"　" + local_time(at) if at else ""}</li>')
     if current and current.step is None:
         steps += f'<li class="now">{html.escape(rules.label(report.status, lang))}</li>'
+    places = _places()
+    grid_names = places.grid_names if places else {}
+
+    def note(event: object) -> str:
+        said = str(getattr(event, "note", ""))
+        if getattr(event, "action", "") == "dispatch" and said.startswith("派遣至 "):  # a grid's name, not its code
+            said = "派遣至 " + grid_names.get(said.removeprefix("派遣至 "), said.removeprefix("派遣至 "))
+        return said
+
     rows = "".join(f'<tr><td>{local_time(e.at)}</td><td>{html.escape(rules.label(e.to_status, lang))}</td>'
                    f'<td>{html.escape(ROLE_NAMES.get(e.role, e.role) if lang == "zh" else e.role)}</td>'
-                   f'<td>{html.escape(e.note)}</td></tr>' for e in events)
+                   f'<td>{html.escape(note(e))}</td></tr>' for e in events)
     hidden = f'<input type="hidden" name="receipt" value="{html.escape(receipt)}">'
     actions = ""
     if report.rating:
@@ -298,7 +387,13 @@ def _status_page(lang: str, report: Report, events: list, receipt: str, message:
                     f'<label for="cancel-note">{text["cancel_note"]}</label><input id="cancel-note" name="note" '
                     f'required><button type="submit" class="light">{text["cancel_submit"]}</button></form>')
     shown = f'<p class="ok" role="status">{html.escape(message)}</p>' if message else ""
-    due = (f'<p>{text["due"]}：{local_time(report.due_at)}</p>' if report.due_at and current and current.open else "")
+    due = (f'<p>{text["due"]}：{local_time(report.due_at)}</p>'
+           if report.due_at and report.status in ("dispatched", "in_progress", "resolved") else "")
+    if report.status == "transferred" and report.transfer_to:
+        due += f'<p><b>{html.escape(text["transferred"].format(where=report.transfer_to))}</b></p>'
+    if report.status == "duplicate" and report.duplicate_of:
+        due += f'<p><b>{html.escape(text["duplicate_of"].format(number=report.duplicate_of))}</b></p>'
+    due += f'<p>{text["yours"]}：</p><blockquote>{html.escape(report.description)}</blockquote>'
     body = (f'<h1>{text["track_title"]}</h1>{shown}<div class="card"><p>{text["number"]}：<b>'
             f'{html.escape(report.number)}</b>　{html.escape(report.category)}</p>'
             f'<p>{text["submitted_at"]}：{local_time(report.submitted_at)}</p>'
@@ -311,6 +406,8 @@ def _status_page(lang: str, report: Report, events: list, receipt: str, message:
 
 async def _with_receipt(request: Request, action: str | None) -> Response:
     lang, text = _lang(request), _TEXT[_lang(request)]
+    if not _same_origin(request):
+        return _track_form(lang, text["cross_site"], 403)
     form = await request.form(max_files=0, max_fields=5)
     receipt, note, rating = str(form.get("receipt") or ""), str(form.get("note") or ""), str(form.get("rating") or "")
 

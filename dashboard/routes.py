@@ -218,8 +218,9 @@ class LoginRequired:
                       send: Callable[[Message], Awaitable[None]]) -> None:
         """Check page requests; pass everything else through."""
         path = scope.get("path", "")
+        media = path.startswith("/media/")  # st.image's and st.download's files: only with a session
         if scope["type"] != "http" or scope.get("method") != "GET" or path.startswith(_OPEN) or path == "/report" or \
-                "/_stcore/" in path or "." in path.rsplit("/", 1)[-1]:
+                (("/_stcore/" in path or "." in path.rsplit("/", 1)[-1]) and not media):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -231,6 +232,9 @@ class LoginRequired:
 
         if await run_in_threadpool(valid):
             await self.app(scope, receive, send)
+            return
+        if media:
+            await Response("登录后才能查看 / log in to see this", status_code=403)(scope, receive, send)
             return
         query = f"?{scope['query_string'].decode()}" if scope.get("query_string") else ""
         lang = "&lang=en" if "lang=en" in query else ""

@@ -18,6 +18,7 @@ from operations.workflow import Workflow
 
 __all__ = ["EXPORT_STATUS", "merge_report_points", "merge_report_table", "overlay_visits", "status_labels"]
 
+UTC_TO_LOCAL = pd.Timedelta(hours=8)  # the store keeps UTC; the export and the tables show Beijing time
 #: the mini-program export's statuses → workflow states
 EXPORT_STATUS: dict[str, str] = {"待受理": "submitted", "已受理": "accepted", "处理中": "in_progress",
                                  "已办结": "closed", "已评价": "rated"}
@@ -96,10 +97,10 @@ def merge_report_table(artifact: pd.DataFrame | None, live: pd.DataFrame, rules:
         return base
     base = base[~base["report_id"].isin(set(live["number"]))]
     rows = pd.DataFrame({
-        "report_id": live["number"], "submitted_at": pd.to_datetime(live["submitted_at"]),
+        "report_id": live["number"], "submitted_at": pd.to_datetime(live["submitted_at"]) + UTC_TO_LOCAL,
         "category": live["category"], "description": live["description"], "address": live["address"],
         "lon": live["lon"], "lat": live["lat"], "status": live["status"].map(lambda s: rules.label(s)),
-        "worker": live["assignee"], "closed_at": pd.to_datetime(live["closed_at"]),
+        "worker": live["assignee"], "closed_at": pd.to_datetime(live["closed_at"]) + UTC_TO_LOCAL,
         "satisfaction": pd.to_numeric(live["rating"], errors="coerce"), "channel": live["channel"],
         "building_id": live["building_id"].replace("", None), "grid_id": live["grid_id"].replace("", None),
         "overdue": live["overdue"].astype(bool)})

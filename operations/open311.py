@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (JSON only) over the live report store: the answers, built by pure functions.
+"""Open311 GeoReport v2 over the live report store: the answers (JSON; XML in ``open311_xml``), by pure functions.
 
 The HTTP side is ``dashboard/open311.py``; here are the bodies it sends.  A
 service is a report category of ``workflow.toml``'s ``[hours]``, with a stable
@@ -11,8 +11,10 @@ What a request shows, and what it never shows:
 
 * times in ISO 8601 with the time zone of the community (Asia/Shanghai, +08:00);
   the store keeps UTC without a zone;
-* the description with phone, ID and room numbers masked (``scrub_text``), and the submitter's own name
-  (given in ``first_name``/``last_name``) masked too; other names typed into it are not found;
+* the description only to a client with a valid ``api_key``, with phone, ID and room numbers, e-mail and
+  WeChat/QQ accounts masked (``scrub_text``) and the submitter's own name (given in ``first_name``/
+  ``last_name``) masked too; everyone else gets an empty description: other names typed into it cannot be
+  found by any rule, and a public feed would publish them;
 * ``address`` is the building label (compound and building number, never a room),
   ``address_id`` the building id (the same id a client may POST);
 * ``lat``/``long`` exact only for a caller with a valid ``api_key``; everyone else
@@ -44,9 +46,9 @@ from sqlalchemy.orm import Session
 from operations import reports
 from operations.models import Report, utcnow
 from operations.places import Place, Places
-from operations.reports import Actor, ReportError
+from operations.reports import Actor, ReportError, masked_description
 from operations.workflow import Workflow, workflow
-from pipelines.privacy import mask_name, scrub_text
+from pipelines.privacy import scrub_text
 
 __all__ = ["BadRequest", "Forbidden", "LOCAL_ZONE", "MAX_RESULTS", "NotFound", "Open311Error", "SERVICE_CODES",
            "Service", "Unavailable", "category_for_code", "create_request", "discovery", "error_body",
@@ -193,15 +195,17 @@ def service_definition(code: str, rules: Workflow | None = None) -> dict[str, An
 
 
 def _description(report: Report) -> str:
-    """The description as shown: the submitter's own name and every phone, ID and room number masked.
+    """The description as a client with a key sees it (see ``reports.masked_description``)."""
+    return masked_description(report)
 
-    The name comes from the private contact; other names a resident types stay (no rule finds every name).
-    """
-    text = report.description or ""
-    name = (report.contact or "").split(" ")[0]
-    if len(name) >= 2 and not any(ch.isdigit() or ch == "@" for ch in name):
-        text = text.replace(name, mask_name(name))
-    return scrub_text(text)
+
+def _notes(report: Report, rules: Workflow) -> str:
+    """The step's name, and where a transferred report went or which report a duplicate repeats."""
+    if report.status == "transferred" and report.transfer_to:
+        return f"{rules.label(report.status)}：{report.transfer_to}"
+    if report.status == "duplicate" and report.duplicate_of:
+        return f"{rules.label(report.status)}：同 {report.duplicate_of}"
+    return rules.label(report.status)
 
 
 def _request(report: Report, rules: Workflow, with_key: bool) -> dict[str, Any]:
@@ -211,10 +215,12 @@ def _request(report: Report, rules: Workflow, with_key: bool) -> dict[str, Any]:
     return {
         "service_request_id": report.number,
         "status": status_for(report.status, rules),
-        "status_notes": rules.label(report.status),
+        "status_notes": _notes(report, rules),
         "service_name": report.category,
         "service_code": service_code(report.category),
-        "description": _description(report),
+        # the resident's own words only to a client with a key (the mini-program's back end): a public feed
+        # would publish whatever names, accounts and addresses people type, and no rule finds every name
+        "description": _description(report) if with_key else "",
         "agency_responsible": f"社区网格 {report.grid_id}" if report.grid_id else "社区居委会",
         "service_notice": "",
         "requested_datetime": iso_local(report.submitted_at),

@@ -8,6 +8,7 @@ element, booleans as ``true``/``false``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -18,6 +19,10 @@ ROOTS: dict[str, tuple[str, str]] = {
     "services": ("services", "service"), "requests": ("service_requests", "request"),
     "errors": ("errors", "error"), "discovery": ("discovery", ""), "definition": ("service_definition", ""),
 }
+
+
+# characters XML 1.0 cannot hold at all: dropped, so one bad character never breaks a whole feed
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _singular(name: str) -> str:
@@ -34,7 +39,7 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("", str(value))
 
 
 def to_xml(kind: str, body: Any) -> bytes:

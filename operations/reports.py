@@ -27,10 +27,13 @@ from operations.places import Place
 from operations.workflow import Workflow, WorkflowError, workflow
 
 __all__ = ["Actor", "Conflict", "ReportError", "SYSTEM", "act", "by_number", "by_receipt", "duplicate_hints",
+           "masked_description",
            "allow_submission", "history", "is_overdue", "live_revision", "queue", "report_frame", "submit"]
 
 _RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# control and direction characters, and the noncharacters no text holds (U+FFFE/U+FFFF would break XML)
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
+                      r"\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
 MAX_DESCRIPTION = 2000
 
 
@@ -64,8 +67,13 @@ def clean_text(text: str, limit: int) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", text or "")).strip()[:limit]
 
 
+def _receipt_chars(receipt: str) -> str:
+    """The receipt's letters and digits, as typed on any keyboard (full-width ＡＢ１２ too), upper case."""
+    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", receipt).upper())
+
+
 def _hash(receipt: str) -> str:
-    normal = re.sub(r"[^0-9A-Z]", "", receipt.upper())
+    normal = _receipt_chars(receipt)
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
@@ -125,6 +133,21 @@ def submit(db: Session, *, category: str, description: str, place: Place, actor:
     return report, receipt
 
 
+def masked_description(report: Report) -> str:
+    """The report's text for anyone but its own grid's worker, personal details masked.
+
+    Phone, ID and room numbers, e-mail and chat accounts, and the submitter's own name (known from the
+    private contact).
+    """
+    from pipelines.privacy import mask_name, scrub_text
+
+    text = report.description or ""
+    name = (report.contact or "").split(" ")[0]
+    if len(name) >= 2 and not any(ch.isdigit() or ch == "@" for ch in name):
+        text = text.replace(name, mask_name(name))
+    return scrub_text(text)
+
+
 def by_number(db: Session, number: str) -> Report | None:
     """The report with this number (工单编号), or None."""
     return db.scalar(select(Report).where(Report.number == number.strip()))
@@ -132,7 +155,7 @@ def by_number(db: Session, number: str) -> Report | None:
 
 def by_receipt(db: Session, receipt: str) -> Report | None:
     """The report of a receipt number (case and dashes do not matter), or None."""
-    if not receipt or len(re.sub(r"[^0-9A-Za-z]", "", receipt)) != 12:
+    if not receipt or len(_receipt_chars(receipt)) != 12:
         return None
     return db.scalar(select(Report).where(Report.receipt_hash == _hash(receipt)))
 
@@ -190,13 +213,22 @@ def act(db: Session, number: str, action: str, actor: Actor, *, note: str = "", 
         if not grid:
             msg = "派遣需要选择网格 / dispatch needs a grid"
             raise ReportError(msg)
+        if report.status == "dispatched" and grid == report.grid_id:  # to the same grid again: the clock runs on
+            msg = f"工单已派遣至 {grid}，无需重复派遣（重复派遣不会重新计时） / already dispatched to {grid}"
+            raise ReportError(msg)
         values.update(grid_id=grid, dispatched_at=now, due_at=now + timedelta(hours=rules.hours_for(report.category)),
                       assignee="")
         text = text or f"派遣至 {grid}"
     if "duplicate_of" in move.needs:
         original = by_number(db, duplicate_of) if duplicate_of else None
-        if original is None or original.id == report.id:
+        if not duplicate_of.strip():
             msg = "请填写它重复的那张工单的编号 / name the report it repeats"
+            raise ReportError(msg)
+        if original is None:
+            msg = f"没有编号为 {duplicate_of.strip()} 的工单，请核对 / no report {duplicate_of.strip()}"
+            raise ReportError(msg)
+        if original.id == report.id:
+            msg = "不能标记为与自己重复，请填写另一张工单的编号 / a report cannot repeat itself"
             raise ReportError(msg)
         values["duplicate_of"] = original.number
         text = text or f"与 {original.number} 重复"
@@ -224,6 +256,8 @@ def act(db: Session, number: str, action: str, actor: Actor, *, note: str = "", 
             msg = f"结案超过 {rules.reopen_days} 天，请重新提交诉求 / closed more than {rules.reopen_days} days ago"
             raise WorkflowError(msg)
         values.update(closed_at=None, resolved_at=None, rating=None)
+        if report.rating:  # the rating given before goes into the history, not into thin air
+            text = f"{text}（此前评价 {report.rating} 分）"
     # written only if nobody moved it since it was read: exactly one of two simultaneous moves wins
     done = db.execute(update(Report).where(and_(Report.id == report.id, Report.version == report.version,
                                                 Report.status == report.status)).values(**values)

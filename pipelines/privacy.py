@@ -115,10 +115,29 @@ _ROOM_IN_TEXT = re.compile(r"(单元|(?<![\d-])(?!(?:19|20)\d\d-\d{1,2}-\d{1,2}(
                            r"(\d{2,4})(室|号|房)?|(?<![\d-])(\d{3,4})(室|房)")
 
 
+# an e-mail address; a WeChat or QQ account written after its name (微信号 zhangjg1950, QQ:12345678)
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_ACCOUNT_IN_TEXT = re.compile(r"(微信号?|微信ID|VX|vx|WX|wx|QQ号?|qq号?)([:：\s]*)([A-Za-z0-9_.-]{5,30})")
+# a flat written after its building or door: 3号楼402, A1号楼3门402, 5栋1203
+_ROOM_AFTER_BUILDING = re.compile(r"(号楼|门|栋|幢)(\d{3,4})(?![\d号])(室|号|房)?")
+ACCOUNT_HIDDEN = "（账号已隐藏）"
+
+
+def _mask_email(address: str) -> str:
+    user, _, domain = address.partition("@")
+    return f"{user[:1]}***@{domain}"
+
+
 def scrub_text(text: str) -> str:
-    """Any text shown or exported: phone numbers, ID numbers and room numbers inside it masked."""
-    if not text or not any(ch.isdigit() for ch in text):
+    """Any text shown or exported: phone, ID and room numbers, e-mail addresses and WeChat/QQ accounts masked."""
+    if not text:
         return text
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(lambda m: _mask_email(m.group(0)), text)
+    text = _ACCOUNT_IN_TEXT.sub(lambda m: m.group(1) + ACCOUNT_HIDDEN, text)
+    if not any(ch.isdigit() for ch in text):
+        return text
+    text = _ROOM_AFTER_BUILDING.sub(lambda m: m.group(1) + _ROOM_HIDDEN, text)
     text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text)
     text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
     text = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)

@@ -57,7 +57,7 @@ def _share(value: float, few: bool, lang: str) -> str:
     return f'<span class="few">{t("too_few_cases", lang)}</span>' if few else f"{value:.0%}"
 
 
-def _table_html(frame: pd.DataFrame, lang: str) -> str:
+def _table_html(frame: pd.DataFrame, lang: str, month: str) -> str:
     heads = [t("rank", lang), t("grid", lang), t("score", lang), t("vs_last_month", lang),
              *(PARTS[p][1 if lang == "en" else 0] for p in ("resolution_rate", "on_time_rate")),
              t("mean_rating", lang), PARTS["rated_share"][1 if lang == "en" else 0], t("activity_short", lang)]
@@ -75,7 +75,8 @@ def _table_html(frame: pd.DataFrame, lang: str) -> str:
         rows.append(f'<tr class="{"top" if r["rank"] == 1 else ""}" data-grid="{html_text(str(grid_id))}">'
                     f'{"".join(cells)}</tr>')
     head = "".join(f"<th>{html_text(h)}</th>" for h in heads)
-    return f'{_CSS}<table id="ranking" data-testid="ranking"><tr>{head}</tr>{"".join(rows)}</table>'
+    return (f'{_CSS}<table id="ranking" data-testid="ranking" data-month="{html_text(month)}"><tr>{head}</tr>'
+            f'{"".join(rows)}</table>')
 
 
 def _breakdown(frame: pd.DataFrame, grid_id: str, lang: str) -> pd.DataFrame:
@@ -173,7 +174,7 @@ def render() -> None:
     if best is not None:
         top[1].success(t("best_improved", lang).format(name=frame.loc[best, "name"],
                                                        points=f"{frame.loc[best, 'score_change']:+.1f}"))
-    st.markdown(_table_html(frame, lang), unsafe_allow_html=True)
+    st.markdown(_table_html(frame, lang, month), unsafe_allow_html=True)
     grid = st.selectbox(t("why_this_score", lang), list(frame.index), key=GRID,
                         format_func=lambda g: f"{frame.loc[g, 'name']}（{frame.loc[g, 'score']:.1f}）")
     st.dataframe(_breakdown(frame, grid, lang), hide_index=True, width="stretch")

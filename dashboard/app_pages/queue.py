@@ -8,6 +8,8 @@ otherwise the page says who did.  Thin: the rules and the writing are in ``opera
 
 from __future__ import annotations
 
+import base64
+
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +25,6 @@ from operations.models import Report, utcnow
 from operations.reports import Actor, Conflict, ReportError
 from operations.store import db
 from operations.workflow import ROLE_NAMES, Workflow, WorkflowError, workflow
-from pipelines.privacy import scrub_text
 
 FLASH = "queue_flash"
 STATE_FILTER = "queue_states"
@@ -82,17 +83,22 @@ def _card(viewer: Viewer, report: Report, rules: Workflow, names: PlaceNames, la
         st.caption(f"{md(place)} · {md(grid)} · {t('submitted_at', lang)} {local_time(report.submitted_at)}"
                    + (f" · {t('due', lang)} {local_time(report.due_at)}" if report.due_at else "")
                    + (f" · {t('assignee', lang)} {md(report.assignee)}" if report.assignee else ""))
-        # a grid worker calls the resident back: their own grid's reports in full; others see the text scrubbed
-        text = report.description if viewer.sees_names else scrub_text(report.description)
+        # a grid worker calls the resident back: their own grid's reports in full; others see them masked
+        text = report.description if viewer.sees_names else reports.masked_description(report)
         st.markdown(md(text))
         if report.contact:
-            contact = report.contact if viewer.sees_names else scrub_text(report.contact)
+            contact = report.contact if viewer.sees_names else t("contact_for_worker", lang)
             st.caption(f"{t('contact', lang)}：{md(contact)}")
-        if report.photo:
-            with st.expander(t("photo", lang)):
-                picture = photos.read_photo(report.photo)
-                if picture:
-                    st.image(picture, width=320)
+        with db() as session:
+            taken = [report.photo, *(e.photo for e in reports.history(session, report) if e.photo)]
+        shown = list(dict.fromkeys(p for p in taken if p))
+        if shown:
+            with st.expander(t("photos_n", lang).format(n=len(shown))):
+                for name in shown:  # inline, never a /media address that would open without a login
+                    picture = photos.read_photo(name)
+                    if picture:
+                        st.html(f'<img src="data:image/jpeg;base64,{base64.b64encode(picture).decode()}" '
+                                f'style="max-width:100%;width:320px;margin:0 .5rem .5rem 0" alt="">')
         if report.status in ("submitted", "accepted") and not viewer.scoped:
             with db() as session:
                 similar = [r.number for r in reports.duplicate_hints(session, report, rules)]
@@ -125,6 +131,20 @@ def _card(viewer: Viewer, report: Report, rules: Workflow, names: PlaceNames, la
                     key=f"{move.action}-{report.number}", type="primary" if index == 0 else "secondary",
                     width="stretch", on_click=_act, args=(viewer, report.number, report.version, move.action, lang))
 
+def _open_on_map_only(viewer: Viewer) -> int:
+    """Open reports the map counts for the viewer's grids that are only in the build's export, not in the store."""
+    path = data.artifact_path()
+    facts = data.load_facts(str(path), data.artifact_version(path))
+    points = facts.reports
+    grids = facts.grid_ids[points["grid"].clip(lower=0).to_numpy()]
+    mine = points["is_open"].to_numpy() & (points["grid"].to_numpy() >= 0)
+    if viewer.scoped:
+        mine &= pd.Series(grids).isin(viewer.grids).to_numpy()
+    with db() as session:
+        stored = set(reports.report_frame(session)["number"])
+    return int((mine & ~points["report_id"].isin(stored).to_numpy()).sum())
+
+
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
@@ -148,6 +168,9 @@ def render() -> None:
         items = [r for r in items if r.status in chosen]
     late = sum(reports.is_overdue(r, now, rules) for r in items)
     st.caption(t("queue_summary", lang).format(n=len(items), late=late))
+    on_map = _open_on_map_only(viewer)
+    if on_map:  # the map also counts the export's open reports, which are handled here once imported
+        st.caption(t("queue_map_only", lang).format(n=on_map))
     if viewer.scoped:
         st.page_link("app_pages/visits.py", label=t("to_visits", lang))
     if not items:

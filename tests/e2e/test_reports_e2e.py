@@ -40,11 +40,10 @@ def _score(page, server: str, grid: str, month: str) -> float:  # type: ignore[n
     """The grid's score on the 网格擂台比武 page for ``month``."""
     page.goto(f"{server}/competition")
     wait_for_text(page, "网格擂台比武", "得分构成")
-    page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name=month, exact=True).click()
-    wait_for_app(page)
-    page.wait_for_function("""([m]) => document.querySelector('[data-testid="stSelectbox"]').innerText.includes(m)""",
-                           arg=[month])
+    if page.locator(f'#ranking[data-month="{month}"]').count() == 0:
+        page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name=month, exact=True).click()
+    page.wait_for_selector(f'#ranking[data-month="{month}"]')
     wait_for_app(page)
     return float(page.locator(f'#ranking tr[data-grid="{grid}"] td.score').inner_text())
 

@@ -92,8 +92,9 @@ def test_requests_show_what_the_spec_asks_and_nothing_private(database: str) -> 
     assert shown["updated_datetime"] == "2026-11-02T10:30:00+08:00"
     assert shown["expected_datetime"] == "2026-11-05T09:30:00+08:00"  # 72 hours after dispatch
     assert shown["address"] == "广生泉小区 A1号楼" and shown["address_id"] == "XQ01-A1"
-    assert "13812345678" not in shown["description"] and "138****5678" in shown["description"]
-    assert shown["description"].startswith("张*家楼道灯")  # the submitter's own name, known from the contact
+    assert shown["description"] == ""  # without a key: no resident's words at all
+    assert "13812345678" not in exact["description"] and "138****5678" in exact["description"]
+    assert exact["description"].startswith("张*家楼道灯")  # the submitter's own name, known from the contact
     assert (shown["lat"], shown["long"]) == (36.20075, 117.1143)
     assert (exact["lat"], exact["long"]) == (36.200577, 117.114092)
     text = str(shown) + str(exact)

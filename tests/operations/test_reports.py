@@ -138,6 +138,8 @@ def test_every_move_is_allowed_or_refused_as_workflow_toml_says(tmp_path: Path, 
         extra = {k: v for need in move.needs for k, v in EXTRAS.get(need, {}).items()}
         if "duplicate_of" in move.needs:
             extra["duplicate_of"] = _file_plain(session)
+        if action == "dispatch" and state == "dispatched":
+            extra["grid"] = "WG02"  # a re-dispatch goes to another grid (the same grid again is refused)
         if allowed:
             after = reports.act(session, number, action, ROLE_ACTORS[role], rules=RULES, now=T0 + timedelta(hours=1),
                                 **extra)
@@ -162,7 +164,7 @@ def test_moves_missing_what_they_need_are_refused(database: str) -> None:
         reports.act(session, number, "close", LEADER, rules=RULES, now=T0)
         with pytest.raises(ReportError, match="1 到 5"):
             reports.act(session, number, "rate", RESIDENT, rating=9, rules=RULES, now=T0)
-        with pytest.raises(ReportError, match="重复"):
+        with pytest.raises(ReportError, match="没有编号为 QX000000"):
             reports.act(session, _file_plain(session), "duplicate", LEADER, duplicate_of="QX000000", rules=RULES)
 
 
@@ -292,3 +294,43 @@ def test_a_stale_page_is_told_who_changed_the_report(database: str) -> None:
     with db(database) as session, pytest.raises(Conflict, match="grid01"):
         reports.act(session, number, "take", Actor("grid03", "grid_worker", ("WG01",)), expected_version=seen,
                     rules=RULES)
+
+
+def test_dispatching_again_to_the_same_grid_does_not_restart_the_clock(database: str) -> None:
+    number, _ = _file(database)
+    with db(database) as session:
+        with pytest.raises(ReportError, match="无需重复派遣"):
+            reports.act(session, number, "dispatch", LEADER, grid="WG01", rules=RULES, now=T0 + timedelta(days=2))
+        moved = reports.act(session, number, "dispatch", LEADER, grid="WG02", rules=RULES, now=T0 + timedelta(days=2))
+        assert moved.due_at == T0 + timedelta(days=2, hours=72)  # another grid: its own clock
+
+
+def test_duplicate_messages_say_what_is_wrong(database: str) -> None:
+    number, _ = _file(database)
+    with db(database) as session:
+        with pytest.raises(ReportError, match="没有编号为 QX999999"):
+            reports.act(session, number, "duplicate", LEADER, duplicate_of="QX999999", rules=RULES)
+        with pytest.raises(ReportError, match="不能标记为与自己重复"):
+            reports.act(session, number, "duplicate", LEADER, duplicate_of=number, rules=RULES)
+
+
+def test_reopening_keeps_the_earlier_rating_in_the_history(database: str) -> None:
+    number, _ = _file(database)
+    with db(database) as session:
+        for action, actor, extra in (("take", WORKER, {}), ("resolve", WORKER, {"note": "好了"}),
+                                     ("close", LEADER, {}), ("rate", RESIDENT, {"rating": 4})):
+            reports.act(session, number, action, actor, rules=RULES, now=T0, **extra)
+        again = reports.act(session, number, "reopen", RESIDENT, note="又坏了", rules=RULES, now=T0 + timedelta(days=1))
+        assert again.rating is None
+        assert reports.history(session, again)[-1].note == "又坏了（此前评价 4 分）"
+
+
+def test_what_staff_other_than_the_grid_worker_read_of_a_report() -> None:
+    from operations.models import Report
+
+    report = Report(description="我是李秀英，邮箱 lxy@163.com，微信号lixiuying1950，住3号楼402，电话13812345678",
+                    contact="李秀英 13812345678")
+    shown = reports.masked_description(report)
+    for secret in ("李秀英", "lxy@163.com", "lixiuying1950", "402", "13812345678"):
+        assert secret not in shown
+    assert "李*英" in shown and "138****5678" in shown
