@@ -16,7 +16,8 @@ from operations.access import Viewer
 from operations.store import db
 from pipelines.office_files import export_xlsx
 
-__all__ = ["address", "audited_export", "current_viewer", "login_prompt", "record_unmask", "token_from_browser"]
+__all__ = ["address", "administrator", "audited_export", "current_viewer",
+           "login_prompt", "record_unmask", "token_from_browser"]
 
 
 def token_from_browser() -> str | None:
@@ -34,6 +35,15 @@ def current_viewer() -> Viewer | None:
     """Who is looking, or None when nobody is logged in (or the session ended)."""
     with db() as session:
         return access.viewer_for(session, token_from_browser())
+
+
+def administrator(lang: str) -> Viewer | None:
+    """The viewer if an administrator, else None with a message (the router shows admin pages to them only)."""
+    viewer = current_viewer()
+    if viewer is None or not viewer.is_admin:
+        st.error(t("admins_only", lang))
+        return None
+    return viewer
 
 
 def login_prompt(lang: str) -> None:

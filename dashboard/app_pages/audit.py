@@ -29,9 +29,8 @@ def _shown(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
-    viewer = auth.current_viewer()
-    if viewer is None or not viewer.is_admin:
-        st.error(t("admins_only", lang))
+    viewer = auth.administrator(lang)
+    if viewer is None:
         return
     st.title(t("page_audit", lang))
     with db() as session:

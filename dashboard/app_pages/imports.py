@@ -75,9 +75,8 @@ def _problems(result: ImportResult, lang: str) -> None:
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
-    viewer = auth.current_viewer()
-    if viewer is None or not viewer.is_admin:  # the router shows this page to administrators only
-        st.error(t("admins_only", lang))
+    viewer = auth.administrator(lang)
+    if viewer is None:
         return
     st.title(t("page_imports", lang))
     st.caption(t("imports_help", lang))
