@@ -48,7 +48,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def _prepare(args: argparse.Namespace) -> int:
     """Migrate; create the demo users for the demo; refuse other data while a demo password is set."""
     from operations.access import list_users as access_users
-    from operations.demo import demo_passwords_in_use, ensure_demo_users, is_demo_input
+    from operations.demo import demo_passwords_in_use, ensure_demo_users, import_demo_reports, is_demo_input
     from operations.store import db, migrate
     from pipelines.publish import ArtifactError, read_meta
 
@@ -62,6 +62,9 @@ def _prepare(args: argparse.Namespace) -> int:
             created = ensure_demo_users(session)
             if created:
                 print(f"已创建示例用户 / demo users created: {', '.join(created)}（密码见 README）")
+            added = import_demo_reports(session, Path(args.artifact))
+            if added:
+                print(f"已导入示例诉求工单 {added} 件，可在“我的工单”处理 / demo reports imported: {added}")
             return 0
         left = demo_passwords_in_use(session)
         nobody = not access_users(session)

@@ -62,3 +62,21 @@ def demo_passwords_in_use(db: Session) -> list[str]:
             continue
         found.append(username)
     return found
+
+
+def import_demo_reports(db: Session, artifact: Path) -> int | None:
+    """Import the demo's mini-program export into the store once, so its open reports are in the queue.
+
+    Returns how many were added, or None when the store already holds imported reports (nothing done).
+    """
+    from operations.imports import import_reports
+    from operations.models import Report
+    from operations.places import load_places
+
+    if db.scalar(select(func.count()).select_from(Report).where(Report.source == "import")):
+        return None
+    export = DEMO_SAMPLE / "诉求工单.xlsx"
+    if not export.exists():
+        return None
+    result = import_reports(db, export, load_places(artifact), actor="make run (示例)")
+    return result.added
