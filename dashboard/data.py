@@ -36,6 +36,7 @@ from dashboard.readable import PlaceNames, building_codes_to_labels, readable_ta
 from operations.competition import Inputs, load_inputs, months, ranking
 from operations.live_view import merge_report_points, merge_report_table, overlay_visits, status_labels
 from operations.reports import REPORT_COLUMNS, live_revision, report_frame
+from operations.settings import ARTIFACT_ENV, artifact_path, local_now
 from operations.store import db
 from operations.visits import last_visits, open_needs
 from operations.workflow import workflow
@@ -57,15 +58,6 @@ DETAIL_LIMIT = 1000  # more buildings than this in the selected area: draw grids
 HEAT_LIMIT = 20_000  # more points than this: no heat layer (the payload would be megabytes)
 HOUSEHOLD_RATES = frozenset({"red_per_100", "share_60_plus"})  # grid colours made from households' own data
 LABEL_LIMIT = 60  # more grids than this on the map: names in the grid tooltips, not as labels
-
-
-ARTIFACT_ENV = "COMMUNITY_GPKG"
-DEFAULT_ARTIFACT = "build/community.gpkg"
-
-
-def artifact_path() -> Path:
-    """The artifact the dashboard shows: ``$COMMUNITY_GPKG`` or ``build/community.gpkg``."""
-    return Path(os.environ.get(ARTIFACT_ENV) or DEFAULT_ARTIFACT)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -194,11 +186,8 @@ def _competition_inputs(path: str, version: float, live: str) -> Inputs:
 
 def competition_months(path: str, version: float) -> list[str]:
     """The months the grid competition can be shown for, oldest first (the current month included)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     found = months(_competition_inputs(path, version, live_version()))
-    current = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    current = local_now().strftime("%Y-%m")
     return sorted({*found, current})
 
 

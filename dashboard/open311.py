@@ -19,9 +19,7 @@ login session; the key, not a cookie, is what lets a client post.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,7 +32,7 @@ from operations import open311
 from operations.apikeys import client_for_key
 from operations.open311 import BadRequest, Open311Error
 from operations.open311_xml import to_xml
-from operations.places import Places, load_places
+from operations.places import current_places
 from operations.store import db
 
 __all__ = ["BASE", "ROUTES"]
@@ -70,16 +68,6 @@ def _check_format(request: Request) -> None:
     if fmt not in FORMATS:
         msg = f"只提供 JSON 和 XML 格式，请用 .json 或 .xml 而不是 .{fmt} / only JSON and XML are served"
         raise BadRequest(msg)
-
-
-def _artifact() -> Path:
-    """The artifact reports are placed in: ``$COMMUNITY_GPKG`` or ``build/community.gpkg`` (as the dashboard)."""
-    return Path(os.environ.get("COMMUNITY_GPKG") or "build/community.gpkg")
-
-
-def _places() -> Places | None:
-    path = _artifact()
-    return load_places(path) if path.exists() else None
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -178,7 +166,7 @@ async def post_request(request: Request) -> Response:
     def create() -> list[dict[str, Any]]:
         with db() as session:
             client = client_for_key(session, form.get("api_key"))
-            places = _places() if client is not None else None
+            places = current_places() if client is not None else None
             return open311.create_request(session, form, client, places)
 
     return _reply(request, "requests", await run_in_threadpool(create))

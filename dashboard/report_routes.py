@@ -17,7 +17,6 @@ import secrets
 import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -26,17 +25,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from dashboard.routes import same_origin
 from operations import photos, reports
 from operations.models import Report, utcnow
-from operations.places import Place, Places, load_places
+from operations.places import Place, Places, current_places, load_places
 from operations.reports import Actor, ReportError
+from operations.settings import LOCAL_ZONE, artifact_path
 from operations.store import db
 from operations.workflow import ROLE_NAMES, WorkflowError, workflow
 
 __all__ = ["REPORT_ROUTES", "TRACK_PER_HOUR", "local_time"]
 
 TRACK_PER_HOUR = 30  # receipt lookups per address per hour: guessing a receipt is hopeless at this pace
-LOCAL = ZoneInfo("Asia/Shanghai")
 RESIDENT = Actor("居民", "resident")
 
 _CSS = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;background:#f3f5f8;
@@ -123,7 +123,7 @@ def local_time(value: datetime | None) -> str:
     """A stored UTC time as Beijing time, to the minute ("" for none)."""
     if value is None:
         return ""
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _lang(request: Request) -> str:
@@ -143,17 +143,6 @@ def _page(lang: str, title: str, body: str, status: int = 200) -> HTMLResponse:
             f'<link rel="stylesheet" href="/app/static/leaflet/leaflet.css"><style>{_CSS}</style></head>'
             f'<body><main>{nav}{body}</main></body></html>')
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _artifact() -> Path:
-    import os
-
-    return Path(os.environ.get("COMMUNITY_GPKG") or "build/community.gpkg")
-
-
-def _places() -> Places | None:
-    path = _artifact()
-    return load_places(path) if path.exists() else None
 
 
 def _form_page(lang: str, places: Places | None, message: str = "", values: dict[str, str] | None = None,
@@ -196,7 +185,7 @@ def _form_page(lang: str, places: Places | None, message: str = "", values: dict
 
 async def report_form(request: Request) -> Response:
     """GET /report: the form."""
-    places = await run_in_threadpool(_places)
+    places = await run_in_threadpool(current_places)
     return _form_page(_lang(request), places)
 
 
@@ -241,18 +230,10 @@ class _Filed:
 FILED = _Filed()
 
 
-def _same_origin(request: Request) -> bool:
-    """A post from this server's own page (another site's page cannot file or change reports through a visitor)."""
-    from urllib.parse import urlsplit
-
-    origin = request.headers.get("origin") or request.headers.get("referer") or ""
-    return not origin or urlsplit(origin).netloc == request.url.netloc
-
-
 async def file_report(request: Request) -> Response:
     """POST /report: check the address's rate, the photo and the fields; file the report; show the receipt."""
     lang, text, rules = _lang(request), _TEXT[_lang(request)], workflow()
-    if not _same_origin(request):
+    if not same_origin(request):
         return _page(lang, text["title"], f'<p class="msg">{text["cross_site"]}</p>', 403)
     form = await request.form(max_files=1, max_fields=20)
     form_id = str(form.get("form_id") or "")[:64]
@@ -265,7 +246,7 @@ async def file_report(request: Request) -> Response:
     values = {k: str(form.get(k) or "") for k in ("category", "description", "building", "lat", "lon", "contact")}
     upload = form.get("photo")
     data = await upload.read(int(rules.photo_max_mb * 1024 * 1024) + 1) if isinstance(upload, UploadFile) else b""
-    places = await run_in_threadpool(_places)
+    places = await run_in_threadpool(current_places)
 
     def place() -> Place:
         if places is None:
@@ -354,7 +335,7 @@ def _status_page(lang: str, report: Report, events: list, receipt: str, message:
                   f'{"　" + local_time(at) if at else ""}</li>')
     if current and current.step is None:
         steps += f'<li class="now">{html.escape(rules.label(report.status, lang))}</li>'
-    places = _places()
+    places = current_places()
     grid_names = places.grid_names if places else {}
 
     def note(event: object) -> str:
@@ -406,7 +387,7 @@ def _status_page(lang: str, report: Report, events: list, receipt: str, message:
 
 async def _with_receipt(request: Request, action: str | None) -> Response:
     lang, text = _lang(request), _TEXT[_lang(request)]
-    if not _same_origin(request):
+    if not same_origin(request):
         return _track_form(lang, text["cross_site"], 403)
     form = await request.form(max_files=0, max_fields=5)
     receipt, note, rating = str(form.get("receipt") or ""), str(form.get("note") or ""), str(form.get("rating") or "")
@@ -459,7 +440,7 @@ async def cancel(request: Request) -> Response:
 def _buildings_geojson() -> dict[str, object]:
     import geopandas as gpd
 
-    path = _artifact()
+    path = artifact_path()
     if not path.exists():
         return {"type": "FeatureCollection", "features": []}
     places = load_places(path)

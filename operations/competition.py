@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from operations.live_view import EXPORT_STATUS
 from operations.models import Visit
 from operations.reports import report_frame
+from operations.settings import UTC_TO_LOCAL
 from operations.workflow import Workflow, workflow
 
 __all__ = ["ASPECTS", "COMPETITION_RULES", "PARTS", "CompetitionRules", "Inputs", "competition_rules",
@@ -42,7 +43,6 @@ PARTS: dict[str, tuple[str, str]] = {
 SOURCES = ("table", "visits", "special_visits", "reports_collected", "reports_resolved", "hazards_found")
 CLOSED = ("closed", "rated")
 LEFT = ("duplicate", "transferred", "cancelled")  # not the community's to solve: out of the rates
-UTC_TO_LOCAL = pd.Timedelta(hours=8)  # the store keeps UTC; months are counted in Beijing time
 
 
 class CompetitionConfigError(ValueError):
@@ -86,7 +86,9 @@ class Inputs:
 
     grids: pd.DataFrame  # grid_id (index), name, households
     work: pd.DataFrame  # grid_id, month, aspect, count
-    reports: pd.DataFrame  # number, grid_id, category, state, submitted, closed, due, rating
+    # number, grid_id, building_id, category, state, submitted, closed, rating; due: the running time limit
+    # (NaT for a live report not dispatched yet); on_time_by: the limit an on-time close is measured against
+    reports: pd.DataFrame
     hazards: pd.DataFrame  # grid_id, month
     visits: pd.DataFrame  # grid_id, month, special
 
@@ -111,14 +113,14 @@ def load_inputs(artifact: Path, db: Session | None = None, rules: Workflow | Non
     work = pd.DataFrame({"grid_id": work["grid_id"], "month": _month(work["date"]), "aspect": work["aspect"],
                          "count": pd.to_numeric(work["count"], errors="coerce").fillna(0)})
     built = _read(artifact, "reports", ["report_id", "submitted_at", "category", "status", "closed_at",
-                                        "satisfaction", "grid_id"])
+                                        "satisfaction", "grid_id", "building_id"])
     submitted = pd.to_datetime(built["submitted_at"], errors="coerce")
+    limit = submitted + pd.to_timedelta(built["category"].map(rules.hours_for).astype(float), unit="h")
     reports = pd.DataFrame({
-        "number": built["report_id"].astype(str), "grid_id": built["grid_id"], "category": built["category"],
-        "state": built["status"].map(lambda s: EXPORT_STATUS.get(s, s)), "submitted": submitted,
-        "closed": pd.to_datetime(built["closed_at"], errors="coerce"),
-        "due": submitted + pd.to_timedelta(built["category"].map(rules.hours_for).astype(float), unit="h"),
-        "rating": pd.to_numeric(built["satisfaction"], errors="coerce")})
+        "number": built["report_id"].astype(str), "grid_id": built["grid_id"], "building_id": built["building_id"],
+        "category": built["category"], "state": built["status"].map(lambda s: EXPORT_STATUS.get(s, s)),
+        "submitted": submitted, "closed": pd.to_datetime(built["closed_at"], errors="coerce"), "due": limit,
+        "on_time_by": limit, "rating": pd.to_numeric(built["satisfaction"], errors="coerce")})
     visits = pd.DataFrame(columns=["grid_id", "month", "special"])
     if db is not None:
         live = report_frame(db, rules=rules)
@@ -128,9 +130,11 @@ def load_inputs(artifact: Path, db: Session | None = None, rules: Workflow | Non
             hours = pd.to_timedelta(live["category"].map(rules.hours_for).astype(float), unit="h")
             stored = pd.DataFrame({
                 "number": live["number"].astype(str), "grid_id": live["grid_id"].replace("", None),
-                "category": live["category"], "state": live["status"], "submitted": live_submitted,
-                "closed": pd.to_datetime(live["closed_at"]) + UTC_TO_LOCAL,
-                "due": due.fillna(live_submitted + hours), "rating": pd.to_numeric(live["rating"], errors="coerce")})
+                "building_id": live["building_id"].replace("", None), "category": live["category"],
+                "state": live["status"], "submitted": live_submitted,
+                "closed": pd.to_datetime(live["closed_at"]) + UTC_TO_LOCAL, "due": due,
+                "on_time_by": due.fillna(live_submitted + hours),
+                "rating": pd.to_numeric(live["rating"], errors="coerce")})
             reports = pd.concat([reports[~reports["number"].isin(set(stored["number"]))].dropna(axis=1, how="all"),
                                  stored.dropna(axis=1, how="all")], ignore_index=True).reindex(columns=stored.columns)
         special = set(_read(artifact, "special_groups", ["person_id"])["person_id"]) | set(
@@ -198,7 +202,7 @@ def month_scores(inputs: Inputs, month: str, rules: CompetitionRules | None = No
     cohort = reports[(_month(reports["submitted"]) == month) & ~reports["state"].isin(LEFT)]
     closed_in = reports[_month(reports["closed"]) == month]
     solved = cohort["closed"].notna() & (cohort["closed"] <= month_end)
-    on_time = closed_in["closed"] <= closed_in["due"]
+    on_time = closed_in["closed"] <= closed_in["on_time_by"]
     rated = closed_in["rating"].notna()
 
     def by_grid(values: pd.Series, frame: pd.DataFrame, how: str) -> pd.Series:

@@ -41,12 +41,13 @@ from operations.audit import record
 from operations.models import Report, ReportEvent, utcnow
 from operations.places import Places
 from operations.reports import MAX_DESCRIPTION, clean_text
+from operations.settings import UTC_TO_LOCAL
 from operations.workflow import Workflow, workflow
 from pipelines.readers import TABLE_SUFFIXES, ReadError, TableFile, read_table
 from pipelines.schema import REPORTS
 from pipelines.validate import QUALITY_COLUMNS, Quality, check_unique, validate_table
 
-__all__ = ["CHINA_OFFSET", "IMPORT_ACTOR", "IMPORT_ROLE", "STATUS_MAP", "ImportFileError", "ImportResult",
+__all__ = ["IMPORT_ACTOR", "IMPORT_ROLE", "STATUS_MAP", "ImportFileError", "ImportResult",
            "import_reports", "import_upload", "problem_rows", "problems_xlsx"]
 
 #: The export's 状态 → the workflow's state (已受理 with a 受理网格员 is dispatched to that worker's grid).
@@ -56,7 +57,6 @@ IMPORT_ACTOR = "导入"
 IMPORT_ROLE = "system"
 IMPORT_ACTION = "import"
 #: China Standard Time is UTC+8 all year (no daylight saving): the export's times minus this are UTC.
-CHINA_OFFSET = timedelta(hours=8)
 #: Text Excel would run as a formula when the file is opened (``=HYPERLINK(…)``, ``+1``, ``@SUM``).
 _FORMULA_START = ("=", "+", "-", "@")
 # China, generously (lon 73–136 E, lat 3–54 N), as pipelines.geo checks layers
@@ -141,7 +141,7 @@ def _read(path: Path) -> TableFile:
 
 
 def _china_today(now: datetime) -> date:
-    return (now + CHINA_OFFSET).date()
+    return (now + UTC_TO_LOCAL).date()
 
 
 def _utc(value: object) -> datetime | None:
@@ -151,7 +151,7 @@ def _utc(value: object) -> datetime | None:
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         return (stamp.tz_convert("UTC").tz_localize(None).round("s")).to_pydatetime()
-    return (stamp.round("s") - CHINA_OFFSET).to_pydatetime()
+    return (stamp.round("s") - UTC_TO_LOCAL).to_pydatetime()
 
 
 def _number(value: object) -> float | None:

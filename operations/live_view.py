@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from operations.settings import UTC_TO_LOCAL
 from operations.workflow import Workflow
 
 __all__ = ["EXPORT_STATUS", "merge_report_points", "merge_report_table", "overlay_visits", "status_labels"]
 
-UTC_TO_LOCAL = pd.Timedelta(hours=8)  # the store keeps UTC; the export and the tables show Beijing time
 #: the mini-program export's statuses → workflow states
 EXPORT_STATUS: dict[str, str] = {"待受理": "submitted", "已受理": "accepted", "处理中": "in_progress",
                                  "已办结": "closed", "已评价": "rated"}

@@ -18,7 +18,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ import pyogrio
 from sqlalchemy.orm import Session
 
 from operations import competition as comp
-from operations.live_view import EXPORT_STATUS, overlay_visits
-from operations.reports import report_frame
+from operations.live_view import overlay_visits
+from operations.settings import local_now
 from operations.visits import last_visits, open_needs
 from operations.workflow import Workflow, workflow
 
@@ -48,7 +48,6 @@ GRID_LINE = "#1f3b73"
 COMPOUND_LINE = "#6b6b6b"
 MAP_DPI = 200
 MAX_ITEMS = 14  # rows per list: beyond them the pack says how many more, to stay within three pages
-UTC_TO_LOCAL = timedelta(hours=8)
 
 
 class PackError(ValueError):
@@ -136,34 +135,11 @@ def _read(artifact: Path, layer: str, columns: list[str] | None = None) -> pd.Da
     return pyogrio.read_dataframe(artifact, layer=layer, columns=columns, read_geometry=False)
 
 
-def _local_now() -> datetime:
-    """Now in Beijing time, naive (the artifact's dates are naive local times)."""
-    return datetime.utcnow() + UTC_TO_LOCAL  # noqa: DTZ003 - the store and the artifact keep naive datetimes
-
-
-def _open_reports(artifact: Path, db: Session | None, rules: Workflow, labels: pd.Series,
-                  building_grid: pd.Series, now: datetime) -> pd.DataFrame:
-    """The open reports of the artifact and the store (the store's row wins for the same 工单编号)."""
-    built = _read(artifact, "reports", ["report_id", "submitted_at", "category", "status", "building_id", "grid_id"])
-    submitted = pd.to_datetime(built["submitted_at"], errors="coerce")
-    frame = pd.DataFrame({
-        "number": built["report_id"].astype(str), "grid_id": built["grid_id"], "category": built["category"],
-        "state": built["status"].map(lambda s: EXPORT_STATUS.get(s, s)), "building_id": built["building_id"],
-        "submitted": submitted,
-        "due": submitted + pd.to_timedelta(built["category"].map(rules.hours_for).astype(float), unit="h")})
-    if db is not None:
-        live = report_frame(db, rules=rules)
-        if len(live):
-            grid = live["grid_id"].replace("", None)
-            building = live["building_id"].replace("", None)
-            stored = pd.DataFrame({
-                "number": live["number"].astype(str), "grid_id": grid.fillna(building.map(building_grid)),
-                "category": live["category"], "state": live["status"], "building_id": building,
-                "submitted": pd.to_datetime(live["submitted_at"]) + UTC_TO_LOCAL,
-                "due": pd.to_datetime(live["due_at"]) + UTC_TO_LOCAL})  # not dispatched yet: no limit running
-            frame = pd.concat([frame[~frame["number"].isin(set(stored["number"]))].dropna(axis=1, how="all"),
-                               stored.dropna(axis=1, how="all")], ignore_index=True).reindex(columns=stored.columns)
-    frame = frame[frame["state"].isin(rules.open_states)].copy()
+def _open_reports(inputs: comp.Inputs, rules: Workflow, labels: pd.Series, building_grid: pd.Series,
+                  now: datetime) -> pd.DataFrame:
+    """The open reports of the artifact and the store (as the competition reads them), overdue first."""
+    frame = inputs.reports[inputs.reports["state"].isin(rules.open_states)].copy()
+    frame["grid_id"] = frame["grid_id"].fillna(frame["building_id"].map(building_grid))
     frame["overdue"] = (pd.to_datetime(frame["due"]) < pd.Timestamp(now)).fillna(False).astype(bool)
     frame["building"] = frame["building_id"].map(labels).fillna("—")
     return frame.sort_values(["overdue", "submitted"], ascending=[False, True]).reset_index(drop=True)
@@ -186,7 +162,7 @@ def load_community(artifact: Path, db: Session | None = None, *, now: datetime |
     except ArtifactError as exc:
         raise PackError(str(exc)) from exc
     rules = rules or workflow()
-    now = now or _local_now()
+    now = now or local_now()
     grids = gpd.read_file(artifact, layer="grids", columns=["grid_id", "name"]).set_index("grid_id")
     compounds = gpd.read_file(artifact, layer="compounds", columns=["compound_id", "name"])
     buildings = gpd.read_file(artifact, layer="buildings", columns=["building_id", "compound_id", "number", "grid_id"])
@@ -231,7 +207,8 @@ def load_community(artifact: Path, db: Session | None = None, *, now: datetime |
     hazards["building"] = hazards["building_id"].map(labels).fillna("—")
     hazards["overdue"] = (pd.to_datetime(hazards["deadline"], errors="coerce") < pd.Timestamp(now)).astype(bool)
     hazards = hazards.sort_values(["overdue", "found_on"], ascending=[False, True]).reset_index(drop=True)
-    reports = _open_reports(artifact, db, rules, labels, building_grid, now)
+    inputs = comp.load_inputs(Path(artifact), db, rules)
+    reports = _open_reports(inputs, rules, labels, building_grid, now)
     figures["open_hazards"] = hazards.groupby("grid_id").size().reindex(grids.index).fillna(0).astype(int)
     figures["open_reports"] = reports.groupby("grid_id").size().reindex(grids.index).fillna(0).astype(int)
     figures["overdue_reports"] = reports[reports["overdue"]].groupby("grid_id").size() \
@@ -249,7 +226,6 @@ def load_community(artifact: Path, db: Session | None = None, *, now: datetime |
     counted = kinds.groupby(changes["grid_id"]).sum().reindex(grids.index).fillna(0).astype(int)
     counted.attrs["unplaced"] = int(kinds[changes["grid_id"].isna()].sum().sum())
 
-    inputs = comp.load_inputs(Path(artifact), db, rules)
     return Community(Path(artifact), meta.get("community", ""), meta, grids,
                      compounds, buildings, figures, hazards, reports, counted, inputs, comp.months(inputs), now)
 

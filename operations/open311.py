@@ -38,7 +38,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +46,7 @@ from operations import reports
 from operations.models import Report, utcnow
 from operations.places import Place, Places
 from operations.reports import Actor, ReportError, masked_description
+from operations.settings import LOCAL_ZONE
 from operations.workflow import Workflow, workflow
 from pipelines.privacy import scrub_text
 
@@ -55,7 +55,6 @@ __all__ = ["BadRequest", "Forbidden", "LOCAL_ZONE", "MAX_RESULTS", "NotFound", "
            "iso_local", "public_point", "request_one", "requests_list", "service_code", "service_definition",
            "services", "status_for"]
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 CELL_LAT, CELL_LON = 0.0005, 0.0006  # about 55 m at 36° N: where a report is, not which door

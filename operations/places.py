@@ -14,7 +14,7 @@ import geopandas as gpd
 import shapely
 import shapely.ops
 
-__all__ = ["Place", "Places", "load_places"]
+__all__ = ["Place", "Places", "current_places", "load_places"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,11 @@ def _load(path: str, version: float) -> Places:
 def load_places(path: Path) -> Places:
     """The places of the artifact at ``path`` (read once per build of it)."""
     return _load(str(path), path.stat().st_mtime)
+
+
+def current_places() -> Places | None:
+    """The places of the artifact in use (``settings.artifact_path``), or None when it is not built yet."""
+    from operations.settings import artifact_path
+
+    path = artifact_path()
+    return load_places(path) if path.exists() else None

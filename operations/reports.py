@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from operations.models import Report, ReportEvent, Submission, Visit, VisitNeed, utcnow
 from operations.places import Place
 from operations.workflow import Workflow, WorkflowError, workflow
+from pipelines.privacy import mask_name, scrub_text
 
-__all__ = ["Actor", "Conflict", "ReportError", "SYSTEM", "act", "by_number", "by_receipt", "duplicate_hints",
-           "masked_description",
-           "allow_submission", "history", "is_overdue", "live_revision", "queue", "report_frame", "submit"]
+__all__ = ["Actor", "Conflict", "ReportError", "SYSTEM", "act", "allow_submission", "by_number", "by_receipt",
+           "duplicate_hints", "histories", "history", "is_overdue", "live_revision", "masked_description", "numbers",
+           "queue", "report_frame", "submit"]
 
 _RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
 # control and direction characters, and the noncharacters no text holds (U+FFFE/U+FFFF would break XML)
@@ -139,8 +140,6 @@ def masked_description(report: Report) -> str:
     Phone, ID and room numbers, e-mail and chat accounts, and the submitter's own name (known from the
     private contact).
     """
-    from pipelines.privacy import mask_name, scrub_text
-
     text = report.description or ""
     name = (report.contact or "").split(" ")[0]
     if len(name) >= 2 and not any(ch.isdigit() or ch == "@" for ch in name):
@@ -281,6 +280,21 @@ def history(db: Session, report: Report) -> list[ReportEvent]:
     """Every move of the report, oldest first."""
     return list(db.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)
                            .order_by(ReportEvent.at, ReportEvent.id)))
+
+
+def histories(db: Session, found: list[Report]) -> dict[int, list[ReportEvent]]:
+    """The history of each report in ``found`` (one query for all), oldest first, by report id."""
+    out: dict[int, list[ReportEvent]] = {r.id: [] for r in found}
+    if out:
+        for event in db.scalars(select(ReportEvent).where(ReportEvent.report_id.in_(list(out)))
+                                .order_by(ReportEvent.at, ReportEvent.id)):
+            out[event.report_id].append(event)
+    return out
+
+
+def numbers(db: Session) -> set[str]:
+    """The number of every report in the store."""
+    return set(db.scalars(select(Report.number)))
 
 
 def queue(db: Session, grids: tuple[str, ...] | None, *, now: datetime | None = None,

@@ -5,14 +5,36 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-__all__ = ["ACCESS_RULES", "DEFAULT_DB", "AccessRules", "access_rules", "database_url"]
+__all__ = ["ACCESS_RULES", "ARTIFACT_ENV", "DEFAULT_ARTIFACT", "DEFAULT_DB", "LOCAL_ZONE", "UTC_TO_LOCAL",
+           "AccessRules", "access_rules", "artifact_path", "database_url", "local_now"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: SQLite beside the project, outside build/: `make clean` and a rebuild never touch it
 DEFAULT_DB = ROOT / "var" / "community.sqlite"
 ACCESS_RULES = Path(__file__).with_name("rules") / "access.toml"
+
+
+#: the community's time: the store keeps UTC without a zone; exports, tables, months and pages are in Beijing time
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+UTC_TO_LOCAL = timedelta(hours=8)  # China keeps no daylight saving time
+
+
+def local_now() -> datetime:
+    """Now in Beijing time, without a zone (as the artifact's and the export's times are)."""
+    return datetime.now(UTC).astimezone(LOCAL_ZONE).replace(tzinfo=None)
+
+
+ARTIFACT_ENV = "COMMUNITY_GPKG"
+DEFAULT_ARTIFACT = "build/community.gpkg"
+
+
+def artifact_path() -> Path:
+    """The artifact shown and placed into: ``$COMMUNITY_GPKG`` or ``build/community.gpkg``."""
+    return Path(os.environ.get(ARTIFACT_ENV) or DEFAULT_ARTIFACT)
 
 
 def database_url() -> str:

@@ -9,9 +9,7 @@ meeting mode shows it as it is.  Thin: the counting is in ``operations.competiti
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +22,7 @@ from operations import audit
 from operations.access import Viewer
 from operations.competition import ASPECTS, PARTS, competition_rules
 from operations.meeting_pack import PackFontError, find_fonts, pack_bytes, packs_zip
+from operations.settings import local_now
 from operations.store import db
 
 MONTH = "competition_month"
@@ -148,7 +147,7 @@ def _packs(viewer: Viewer, frame: pd.DataFrame, grid: str, month: str, lang: str
 
 def _default_month(months: list[str]) -> int:
     """Last month by default (a meeting looks back at the month just ended), else the latest."""
-    previous = str(pd.Period(datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"), "M") - 1)
+    previous = str(pd.Period(local_now().strftime("%Y-%m"), "M") - 1)
     return months.index(previous) if previous in months else len(months) - 1
 
 

@@ -21,7 +21,7 @@ from dashboard.safe_text import md
 from dashboard.state import current_lang
 from operations import photos, reports
 from operations.access import Viewer
-from operations.models import Report, utcnow
+from operations.models import Report, ReportEvent, utcnow
 from operations.reports import Actor, Conflict, ReportError
 from operations.store import db
 from operations.workflow import ROLE_NAMES, Workflow, WorkflowError, workflow
@@ -34,9 +34,7 @@ def _actor(viewer: Viewer) -> Actor:
     return Actor(viewer.username, viewer.role.value, viewer.grids)
 
 
-def _history(report: Report, rules: Workflow, lang: str) -> None:
-    with db() as session:
-        events = reports.history(session, report)
+def _history(events: list[ReportEvent], rules: Workflow, lang: str) -> None:
     rows = pd.DataFrame([{t("when", lang): local_time(e.at), t("step", lang): rules.label(e.to_status, lang),
                           t("handled_by", lang): f"{e.actor}（{ROLE_NAMES.get(e.role, e.role)}）",
                           t("note", lang): e.note}
@@ -73,7 +71,8 @@ def _act(viewer: Viewer, number: str, version: int, action: str, lang: str) -> N
         state[FLASH] = ("error", one_language(str(exc), lang))
 
 
-def _card(viewer: Viewer, report: Report, rules: Workflow, names: PlaceNames, lang: str, now: object) -> None:
+def _card(viewer: Viewer, report: Report, events: list[ReportEvent], rules: Workflow, names: PlaceNames,
+          lang: str, now: object) -> None:
     late = reports.is_overdue(report, now, rules)  # type: ignore[arg-type]
     with st.container(border=True, key=f"report-{report.number}"):  # .st-key-report-<number> in the page
         badge = f" · :red[**{t('report_overdue', lang)}**]" if late else ""
@@ -89,8 +88,7 @@ def _card(viewer: Viewer, report: Report, rules: Workflow, names: PlaceNames, la
         if report.contact:
             contact = report.contact if viewer.sees_names else t("contact_for_worker", lang)
             st.caption(f"{t('contact', lang)}：{md(contact)}")
-        with db() as session:
-            taken = [report.photo, *(e.photo for e in reports.history(session, report) if e.photo)]
+        taken = [report.photo, *(e.photo for e in events if e.photo)]
         shown = list(dict.fromkeys(p for p in taken if p))
         if shown:
             with st.expander(t("photos_n", lang).format(n=len(shown))):
@@ -105,7 +103,7 @@ def _card(viewer: Viewer, report: Report, rules: Workflow, names: PlaceNames, la
             if similar:
                 st.info(t("maybe_duplicate", lang).format(numbers="、".join(similar[:5])))
         with st.expander(t("history", lang)):
-            _history(report, rules, lang)
+            _history(events, rules, lang)
         moves = [m for m in rules.actions_for(report.status, viewer.role.value) if m.action != "rate"]
         if not moves:
             return
@@ -141,7 +139,7 @@ def _open_on_map_only(viewer: Viewer) -> int:
     if viewer.scoped:
         mine &= pd.Series(grids).isin(viewer.grids).to_numpy()
     with db() as session:
-        stored = set(reports.report_frame(session)["number"])
+        stored = reports.numbers(session)
     return int((mine & ~points["report_id"].isin(stored).to_numpy()).sum())
 
 
@@ -175,8 +173,11 @@ def render() -> None:
         st.page_link("app_pages/visits.py", label=t("to_visits", lang))
     if not items:
         st.success(t("queue_empty", lang))
-    for report in items[:200]:
-        _card(viewer, report, rules, names, lang, now)
+    shown = items[:200]
+    with db() as session:  # every card's history in one query
+        events = reports.histories(session, shown)
+    for report in shown:
+        _card(viewer, report, events[report.id], rules, names, lang, now)
     if len(items) > 200:
         st.info(t("queue_more", lang).format(n=len(items) - 200))
 

@@ -7,8 +7,7 @@ the writing are in ``operations.visits``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ from dashboard.state import current_lang
 from operations import visits
 from operations.access import Viewer
 from operations.reports import Actor, ReportError
+from operations.settings import local_now
 from operations.store import db
 
 FLASH = "visits_flash"
@@ -28,7 +28,7 @@ _FLAGS = {3: "red", 2: "yellow", 1: "blue", 0: ""}
 
 def _today() -> date:
     """Today in China (the server may keep UTC)."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return local_now().date()
 
 
 def _households(viewer: Viewer, lang: str) -> pd.DataFrame:

@@ -30,6 +30,7 @@ def _inputs(households: dict[str, int], reports_rows: list[dict[str, object]] | 
     for column in ("submitted", "closed", "due"):
         rows[column] = pd.to_datetime(rows[column])
     rows["rating"] = pd.to_numeric(rows["rating"])
+    rows["on_time_by"], rows["building_id"] = rows["due"], None  # the limit in force when each was closed
     return Inputs(grids, pd.DataFrame(work or [], columns=["grid_id", "month", "aspect", "count"]), rows,
                   pd.DataFrame(columns=["grid_id", "month"]), pd.DataFrame(columns=["grid_id", "month", "special"]))
 
