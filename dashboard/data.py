@@ -163,7 +163,8 @@ def _live_facts(path: str, version: float, live: str) -> sel.CommunityFacts:
     present = set(merged["status"])
     options = {**base.options, "report_categories": sorted(merged["category"].dropna().unique().tolist()),
                "report_statuses": [s for s in status_labels(rules) if s in present]}
-    days = pd.concat([merged["day"], base.hazards["day"]]).dropna()
+    days = pd.concat([d for d in (merged["day"].dropna(), base.hazards["day"].dropna()) if len(d)] or
+                     [pd.Series(dtype="datetime64[ns]")])
     return dataclasses.replace(base, reports=merged, households=households, options=options,
                                days=(days.min().date(), days.max().date()) if len(days) else None)
 

@@ -137,6 +137,9 @@ def load_inputs(artifact: Path, db: Session | None = None, rules: Workflow | Non
                 "rating": pd.to_numeric(live["rating"], errors="coerce")})
             reports = pd.concat([reports[~reports["number"].isin(set(stored["number"]))].dropna(axis=1, how="all"),
                                  stored.dropna(axis=1, how="all")], ignore_index=True).reindex(columns=stored.columns)
+        for column in ("submitted", "closed", "due", "on_time_by"):  # an empty export leaves them untyped
+            reports[column] = pd.to_datetime(reports[column], errors="coerce")
+        reports["rating"] = pd.to_numeric(reports["rating"], errors="coerce")
         special = set(_read(artifact, "special_groups", ["person_id"])["person_id"]) | set(
             _read(artifact, "elderly", ["person_id"])["person_id"])
         members = _read(artifact, "residents", ["person_id", "household_id"])

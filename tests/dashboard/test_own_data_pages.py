@@ -68,13 +68,15 @@ def test_every_page_and_mode_works_with_any_subset(subset: str, artifacts: dict[
     at.switch_page("app_pages/tables.py")
     at.run()
     _no_error(at, "tables")
-    for key in TABLES:
+    for key in (*TABLES, "reports"):
         at.main.radio(key="table_choice").set_value(key).run()
         _no_error(at, f"table {key}")
-    at = _app(path, monkeypatch)
-    at.switch_page("app_pages/quality.py")
-    at.run()
-    _no_error(at, "quality")
+    for page, params in (("quality", {}), ("queue", {}), ("visits", {}), ("competition", {}),
+                         ("competition", {"lang": "en"}), ("competition", {"mode": "meeting"})):
+        at = _app(path, monkeypatch, **params)
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+        _no_error(at, f"{page} {params}")
 
 
 def test_required_tables_only_shows_zero_reports_and_the_community_name(artifacts: dict[str, Path],
@@ -166,3 +168,46 @@ def test_the_map_says_when_the_last_rebuild_failed(tmp_path: Path, monkeypatch: 
     warning = at.warning[0].value.replace("\\", "")  # Markdown-escaped on the page
     assert "最近一次重建" in warning and "居民信息表.xlsx" in warning
     assert kpis(at)["户数"] == "20"  # the last good build is still shown
+
+
+def test_live_reports_with_hostile_text_in_a_community_that_is_not_the_demo(
+        artifacts: dict[str, Path], monkeypatch: pytest.MonkeyPatch, store: str, tmp_path: Path) -> None:
+    """Only the required tables; a report whose text is a formula, a link and control characters; a grid
+    worker of G1 and a leader: no error, the text shown as text, nothing of G2 sent to G1's worker."""
+    from operations import reports
+    from operations.meeting_pack import pack_bytes
+    from operations.places import load_places
+    from operations.reports import Actor
+    from operations.store import db
+    from tests.store import store_with_users
+
+    path = artifacts["required"]
+    live = store_with_users(tmp_path / "store")
+    places = load_places(path)
+    by_grid = {}
+    for _, _, items in places.compounds():
+        for building, _ in items:
+            by_grid.setdefault(places.building(building).grid_id, building)  # type: ignore[union-attr]
+    hostile = '=HYPERLINK("http://evil.example","点我")[点我](http://evil.example)<script>x</script>\u202e\x07'
+    with db(live) as session:
+        mine, _ = reports.submit(session, category="其他", description=hostile, actor=Actor("居民", "resident"),
+                                 place=places.building(by_grid["G1"]))  # type: ignore[arg-type]
+        theirs, _ = reports.submit(session, category="其他", description="第二网格的事情", place=places.building(
+            by_grid["G2"]), actor=Actor("居民", "resident"))  # type: ignore[arg-type]
+        assert "\u202e" not in mine.description and "\x07" not in mine.description
+        number, other = mine.number, theirs.number
+    for user in ("leader", "small1"):
+        login_as(monkeypatch, live, user)
+        at = _app(path, monkeypatch)
+        at.switch_page("app_pages/queue.py")
+        at.run()
+        _no_error(at, f"queue as {user}")
+        sent = " ".join(str(e.proto) for e in at.main)
+        assert number in sent
+        assert "](http://evil.example)" not in " ".join(m.value for m in at.markdown)  # escaped, never a link
+        assert (other in sent) == (user == "leader")  # G1's worker is sent nothing of G2
+        at.switch_page("app_pages/competition.py")
+        at.run()
+        _no_error(at, f"competition as {user}")
+    with db(live) as session:
+        assert pack_bytes(path, "G1", None, session).startswith(b"%PDF")  # no grid work, no export: still a pack
